@@ -1,0 +1,256 @@
+/* praxis run [OPTIONS] -- PROGRAM [ARG...] */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "praxis/praxis.h"
+
+extern char **environ;
+
+struct run_args {
+	praxis_config cfg;
+	praxis_caps *caps;
+	const char *audit_path;
+	const char *report_path;
+	const char *cwd;
+	bool dump_policy;
+};
+
+static void run_usage(FILE *f)
+{
+	fputs("usage: praxis run [OPTIONS] -- PROGRAM [ARG...]\n"
+	      "  --allow CAP[=VALUE]   grant a capability (repeatable):\n"
+	      "                        filesystem.read[=PATH]  filesystem.write[=PATH]\n"
+	      "                        network.socket  network.http[=HOST[:PORT],...]\n"
+	      "                        system.subprocess[=EXE,...]\n"
+	      "                        environment.read[=NAME,...]  environment.write[=NAME,...]\n"
+	      "  --audit FILE          write the audit log as JSON Lines (- = stderr)\n"
+	      "  --report FILE         write the run's outcome and usage as JSON (- = stderr)\n"
+	      "  --memory SIZE         memory limit, e.g. 256M\n"
+	      "  --cpu SECONDS         CPU time limit\n"
+	      "  --wall SECONDS        wall-clock limit, e.g. 30s\n"
+	      "  --max-procs N         process/thread limit\n"
+	      "  --max-output SIZE     output limit\n"
+	      "  --user UID[:GID]      (root host) run the plugin as this uid/gid\n"
+	      "  --cwd DIR             working directory of the plugin\n"
+	      "  --no-pid-namespace    do not use a pid namespace\n"
+	      "  --degraded            run even if the kernel cannot enforce everything\n"
+	      "  --dump-policy         print the compiled policy and exit\n"
+	      "Exit status: the plugin's; 128+N if killed by signal N; 125 if the sandbox\n"
+	      "could not be set up; 126/127 if the program cannot be executed / found.\n",
+	      f);
+}
+
+static int bad_value(const char *opt, const char *value)
+{
+	fprintf(stderr, "praxis run: bad value '%s' for %s\n", value, opt);
+	return 2;
+}
+
+static int parse_user(const char *s, praxis_config *cfg)
+{
+	char *end;
+	errno = 0;
+	long uid = strtol(s, &end, 10);
+	if (errno || end == s || uid < 0 || uid > 0x7fffffff)
+		return -1;
+	long gid = uid;
+	if (*end == ':') {
+		const char *g = end + 1;
+		gid = strtol(g, &end, 10);
+		if (errno || end == g || gid < 0 || gid > 0x7fffffff)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	cfg->run_as_uid = uid;
+	cfg->run_as_gid = gid;
+	return 0;
+}
+
+enum {
+	OPT_ALLOW = 1000, OPT_AUDIT, OPT_REPORT, OPT_MEMORY, OPT_CPU, OPT_WALL, OPT_MAX_PROCS,
+	OPT_MAX_OUTPUT, OPT_USER, OPT_CWD, OPT_NO_PIDNS, OPT_DEGRADED, OPT_DUMP, OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{"allow", required_argument, NULL, OPT_ALLOW},
+	{"audit", required_argument, NULL, OPT_AUDIT},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"cpu", required_argument, NULL, OPT_CPU},
+	{"wall", required_argument, NULL, OPT_WALL},
+	{"max-procs", required_argument, NULL, OPT_MAX_PROCS},
+	{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+	{"user", required_argument, NULL, OPT_USER},
+	{"cwd", required_argument, NULL, OPT_CWD},
+	{"no-pid-namespace", no_argument, NULL, OPT_NO_PIDNS},
+	{"degraded", no_argument, NULL, OPT_DEGRADED},
+	{"dump-policy", no_argument, NULL, OPT_DUMP},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	int opt;
+	praxis_error err = {0};
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_ALLOW: {
+			char *name = strdup(optarg);
+			char *eq = name ? strchr(name, '=') : NULL;
+			if (eq)
+				*eq = '\0';
+			int r = name ? praxis_caps_add(a->caps, name, eq ? eq + 1 : NULL, &err) : -ENOMEM;
+			free(name);
+			if (r < 0) {
+				fprintf(stderr, "praxis run: --allow %s: %s\n", optarg, err.message);
+				return 2;
+			}
+			break;
+		}
+		case OPT_AUDIT: a->audit_path = optarg; break;
+		case OPT_REPORT: a->report_path = optarg; break;
+		case OPT_MEMORY:
+			if (!parse_size(optarg, &a->cfg.limits.memory_bytes))
+				return bad_value("--memory", optarg);
+			break;
+		case OPT_CPU:
+			if (!parse_seconds(optarg, &a->cfg.limits.cpu_seconds))
+				return bad_value("--cpu", optarg);
+			break;
+		case OPT_WALL:
+			if (!parse_seconds(optarg, &a->cfg.limits.wall_seconds))
+				return bad_value("--wall", optarg);
+			break;
+		case OPT_MAX_PROCS:
+			if (!parse_count(optarg, &a->cfg.limits.max_procs))
+				return bad_value("--max-procs", optarg);
+			break;
+		case OPT_MAX_OUTPUT:
+			if (!parse_size(optarg, &a->cfg.limits.max_output_bytes))
+				return bad_value("--max-output", optarg);
+			break;
+		case OPT_USER:
+			if (parse_user(optarg, &a->cfg) < 0)
+				return bad_value("--user", optarg);
+			break;
+		case OPT_CWD: a->cwd = optarg; break;
+		case OPT_NO_PIDNS: a->cfg.flags |= PRAXIS_NO_PID_NAMESPACE; break;
+		case OPT_DEGRADED: a->cfg.flags |= PRAXIS_ALLOW_DEGRADED; break;
+		case OPT_DUMP: a->dump_policy = true; break;
+		case OPT_HELP: run_usage(stdout); return 0;
+		default: run_usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc && !a->dump_policy) {
+		fprintf(stderr, "praxis run: no program given (usage: praxis run [OPTIONS] -- PROGRAM [ARG...])\n");
+		return 2;
+	}
+	return -1;
+}
+
+static int exit_status(const praxis_result *res)
+{
+	switch (res->status) {
+	case PRAXIS_EXITED: return res->exit_code;
+	case PRAXIS_SIGNALED:
+	case PRAXIS_LIMIT: return 128 + res->signal;
+	}
+	return EXIT_SETUP_FAILED;
+}
+
+static FILE *open_output(const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return stderr;
+	return fopen(path, "we");
+}
+
+static int write_report(const char *path, const praxis_sandbox *sb, const praxis_result *res)
+{
+	json_t *usage = json_pack("{s:f, s:f, s:f, s:I}", "wall_seconds", res->usage.wall_seconds,
+				  "user_cpu_seconds", res->usage.user_cpu_seconds,
+				  "system_cpu_seconds", res->usage.system_cpu_seconds,
+				  "peak_memory_bytes", (json_int_t)res->usage.peak_memory_bytes);
+	json_t *degr = json_array();
+	for (const char *const *d = praxis_sandbox_degradations(sb); *d; d++)
+		json_array_append_new(degr, json_string(*d));
+	json_t *report = json_pack(
+		"{s:s, s:o, s:o, s:o, s:o, s:o}", "status", praxis_status_name(res->status),
+		"exit_code", res->status == PRAXIS_EXITED ? json_integer(res->exit_code) : json_null(),
+		"signal", res->status != PRAXIS_EXITED ? json_integer(res->signal) : json_null(),
+		"limit", res->status == PRAXIS_LIMIT ? json_string(praxis_limit_name(res->limit)) : json_null(),
+		"usage", usage, "not_enforced", degr);
+	FILE *f = report ? open_output(path) : NULL;
+	int r = -1;
+	if (f) {
+		r = json_dumpf(report, f, JSON_COMPACT) == 0 && fputc('\n', f) != EOF ? 0 : -1;
+		if (f != stderr && fclose(f) != 0)
+			r = -1;
+	}
+	json_decref(report);
+	if (r < 0)
+		fprintf(stderr, "praxis run: cannot write the report to %s: %s\n", path, strerror(errno));
+	return r;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = {0};
+	praxis_config_init(&a.cfg);
+	if (praxis_caps_new(&a.caps) < 0) {
+		fprintf(stderr, "praxis run: out of memory\n");
+		return EXIT_SETUP_FAILED;
+	}
+	int status = parse_args(argc, argv, &a);
+	praxis_sandbox *sb = NULL;
+	praxis_error err = {0};
+	if (status >= 0)
+		goto out;
+	const char *program = optind < argc ? argv[optind] : "plugin";
+	const char *slash = strrchr(program, '/');
+	a.cfg.plugin_name = slash ? slash + 1 : program;
+	a.cfg.caps = a.caps;
+	a.cfg.environment = (const char *const *)environ;
+	if (praxis_sandbox_new(&a.cfg, &sb, &err) < 0) {
+		fprintf(stderr, "praxis run: %s\n", err.message);
+		status = EXIT_SETUP_FAILED;
+		goto out;
+	}
+	for (const char *const *d = praxis_sandbox_degradations(sb); *d; d++)
+		fprintf(stderr, "praxis run: warning: not enforced: %s\n", *d);
+	if (a.dump_policy) {
+		char *text = praxis_sandbox_describe(sb);
+		fputs(text ? text : "cannot describe the policy\n", stdout);
+		free(text);
+		status = text ? 0 : EXIT_SETUP_FAILED;
+		goto out;
+	}
+	praxis_run_opts opts;
+	praxis_run_opts_init(&opts);
+	opts.argv = (const char *const *)argv + optind;
+	opts.cwd = a.cwd;
+	praxis_result res;
+	int r = praxis_sandbox_run(sb, &opts, &res, &err);
+	if (r < 0) {
+		fprintf(stderr, "praxis run: %s\n", err.message);
+		status = r == -ENOENT ? 127 : r == -EACCES || r == -ENOEXEC || r == -EISDIR ? 126
+										    : EXIT_SETUP_FAILED;
+		goto out;
+	}
+	status = exit_status(&res);
+	if (a.report_path && write_report(a.report_path, sb, &res) < 0)
+		status = EXIT_SETUP_FAILED;
+out:
+	praxis_sandbox_free(sb);
+	praxis_caps_free(a.caps);
+	return status;
+}

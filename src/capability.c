@@ -1,0 +1,279 @@
+/* Capability names, their values, and validation. */
+#include "capability.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static const char *const capability_names[] = {
+	PRAXIS_CAP_FS_READ,    PRAXIS_CAP_FS_WRITE,  PRAXIS_CAP_NET_SOCKET, PRAXIS_CAP_NET_HTTP,
+	PRAXIS_CAP_SUBPROCESS, PRAXIS_CAP_ENV_READ,  PRAXIS_CAP_ENV_WRITE,  NULL,
+};
+
+const char *const *praxis_capability_names(void)
+{
+	return capability_names;
+}
+
+int praxis_caps_new(praxis_caps **ret)
+{
+	praxis_caps *caps = calloc(1, sizeof(*caps));
+	if (!caps)
+		return -ENOMEM;
+	*ret = caps;
+	return 0;
+}
+
+static void grant_clear(struct grant *g)
+{
+	strv_free(&g->items);
+	*g = (struct grant){0};
+}
+
+void caps_clear(praxis_caps *caps)
+{
+	grant_clear(&caps->fs_read);
+	grant_clear(&caps->fs_write);
+	grant_clear(&caps->subprocess);
+	grant_clear(&caps->env_read);
+	grant_clear(&caps->env_write);
+	for (size_t i = 0; i < caps->n_http; i++)
+		free(caps->http[i].host);
+	free(caps->http);
+	*caps = (praxis_caps){0};
+}
+
+void praxis_caps_free(praxis_caps *caps)
+{
+	if (!caps)
+		return;
+	caps_clear(caps);
+	free(caps);
+}
+
+static int grant_copy(struct grant *dst, const struct grant *src)
+{
+	dst->granted = src->granted;
+	dst->whole = src->whole;
+	return strv_copy(&dst->items, &src->items);
+}
+
+int caps_copy(praxis_caps *dst, const praxis_caps *src)
+{
+	int r;
+	if ((r = grant_copy(&dst->fs_read, &src->fs_read)) < 0 ||
+	    (r = grant_copy(&dst->fs_write, &src->fs_write)) < 0 ||
+	    (r = grant_copy(&dst->subprocess, &src->subprocess)) < 0 ||
+	    (r = grant_copy(&dst->env_read, &src->env_read)) < 0 ||
+	    (r = grant_copy(&dst->env_write, &src->env_write)) < 0)
+		return r;
+	dst->net_socket = src->net_socket;
+	dst->net_http = src->net_http;
+	if (src->n_http) {
+		dst->http = calloc(src->n_http, sizeof(*dst->http));
+		if (!dst->http)
+			return -ENOMEM;
+		for (size_t i = 0; i < src->n_http; i++) {
+			dst->http[i].port = src->http[i].port;
+			dst->http[i].host = strdup(src->http[i].host);
+			if (!dst->http[i].host)
+				return -ENOMEM;
+			dst->n_http++;
+		}
+	}
+	return 0;
+}
+
+static int grant_add(struct grant *g, const char *value)
+{
+	g->granted = true;
+	if (!value) {
+		g->whole = true;
+		return 0;
+	}
+	return strv_split_commas(&g->items, value);
+}
+
+static int add_path(struct grant *g, const char *name, const char *value, praxis_error *err)
+{
+	g->granted = true;
+	if (!value) {
+		g->whole = true;
+		return 0;
+	}
+	if (value[0] == '\0')
+		return praxis_fail(err, -EINVAL, "%s: empty path (omit '=' to grant the whole filesystem)",
+				   name);
+	return strv_push(&g->items, value);
+}
+
+static bool valid_env_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s == '=')
+			return false;
+	return true;
+}
+
+/* HOST[:PORT], [IPV6]:PORT, or a bare IPv6 / CIDR (more than one colon). */
+static int parse_endpoint(const char *item, struct http_endpoint *ep, praxis_error *err)
+{
+	char *copy = strdup(item);
+	if (!copy)
+		return -ENOMEM;
+	char *host = copy, *port = NULL;
+	if (host[0] == '[') {
+		char *close = strchr(host, ']');
+		if (!close)
+			goto bad;
+		*close = '\0';
+		host++;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			goto bad;
+	} else {
+		char *colon = strchr(host, ':');
+		if (colon && !strchr(colon + 1, ':')) {
+			*colon = '\0';
+			port = colon + 1;
+		}
+	}
+	if (!*host)
+		goto bad;
+	ep->port = 0;
+	if (port) {
+		char *end;
+		errno = 0;
+		long p = strtol(port, &end, 10);
+		if (errno || *end || end == port || p < 1 || p > 65535) {
+			free(copy);
+			return praxis_fail(err, -EINVAL,
+					   "network.http: bad port in '%s' (expected 1-65535)", item);
+		}
+		ep->port = (uint16_t)p;
+	}
+	ep->host = strdup(host);
+	free(copy);
+	return ep->host ? 0 : -ENOMEM;
+bad:
+	free(copy);
+	return praxis_fail(err, -EINVAL,
+			   "network.http: bad entry '%s' (expected HOST[:PORT], [IPV6]:PORT or CIDR)",
+			   item);
+}
+
+static int add_http(praxis_caps *caps, const char *value, praxis_error *err)
+{
+	caps->net_http = true;
+	if (!value)
+		return 0;
+	struct strv items = {0};
+	int r = strv_split_commas(&items, value);
+	if (r >= 0 && items.n == 0)
+		r = praxis_fail(err, -EINVAL, "network.http: empty endpoint list");
+	for (size_t i = 0; r >= 0 && i < items.n; i++) {
+		struct http_endpoint *grown = realloc(caps->http, (caps->n_http + 1) * sizeof(*grown));
+		if (!grown) {
+			r = -ENOMEM;
+			break;
+		}
+		caps->http = grown;
+		r = parse_endpoint(items.v[i], &caps->http[caps->n_http], err);
+		if (r >= 0)
+			caps->n_http++;
+	}
+	strv_free(&items);
+	return r;
+}
+
+int praxis_caps_add(praxis_caps *caps, const char *name, const char *value, praxis_error *err)
+{
+	if (!caps || !name)
+		return praxis_fail(err, -EINVAL, "capability name missing");
+	if (strcmp(name, PRAXIS_CAP_FS_READ) == 0)
+		return add_path(&caps->fs_read, name, value, err);
+	if (strcmp(name, PRAXIS_CAP_FS_WRITE) == 0)
+		return add_path(&caps->fs_write, name, value, err);
+	if (strcmp(name, PRAXIS_CAP_SUBPROCESS) == 0) {
+		if (value && !*value)
+			return praxis_fail(err, -EINVAL, "%s: empty executable list", name);
+		return grant_add(&caps->subprocess, value);
+	}
+	if (strcmp(name, PRAXIS_CAP_ENV_READ) == 0 || strcmp(name, PRAXIS_CAP_ENV_WRITE) == 0) {
+		struct grant *g = name[12] == 'r' ? &caps->env_read : &caps->env_write;
+		int r = grant_add(g, value);
+		for (size_t i = 0; r >= 0 && i < g->items.n; i++)
+			if (!valid_env_name(g->items.v[i]))
+				return praxis_fail(err, -EINVAL, "%s: bad variable name '%s'", name,
+						   g->items.v[i]);
+		return r;
+	}
+	if (strcmp(name, PRAXIS_CAP_NET_SOCKET) == 0) {
+		if (value)
+			return praxis_fail(err, -EINVAL, "%s takes no value (got '%s')", name, value);
+		caps->net_socket = true;
+		return 0;
+	}
+	if (strcmp(name, PRAXIS_CAP_NET_HTTP) == 0)
+		return add_http(caps, value, err);
+
+	char valid[256] = "";
+	for (const char *const *n = capability_names; *n; n++) {
+		strcat(valid, n == capability_names ? "" : ", ");
+		strcat(valid, *n);
+	}
+	return praxis_fail(err, -EINVAL, "unknown capability '%s' (valid: %s)", name, valid);
+}
+
+static void describe_grant(FILE *f, const char *name, const struct grant *g)
+{
+	if (!g->granted)
+		return;
+	if (g->whole || g->items.n == 0) {
+		fprintf(f, " %s", name);
+		return;
+	}
+	fprintf(f, " %s=", name);
+	for (size_t i = 0; i < g->items.n; i++)
+		fprintf(f, "%s%s", i ? "," : "", g->items.v[i]);
+}
+
+char *caps_describe(const praxis_caps *caps)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	describe_grant(f, PRAXIS_CAP_FS_READ, &caps->fs_read);
+	describe_grant(f, PRAXIS_CAP_FS_WRITE, &caps->fs_write);
+	if (caps->net_socket)
+		fprintf(f, " %s", PRAXIS_CAP_NET_SOCKET);
+	if (caps->net_http) {
+		fprintf(f, " %s", PRAXIS_CAP_NET_HTTP);
+		for (size_t i = 0; i < caps->n_http; i++) {
+			fprintf(f, "%s%s", i ? "," : "=", caps->http[i].host);
+			if (caps->http[i].port)
+				fprintf(f, ":%u", caps->http[i].port);
+		}
+	}
+	describe_grant(f, PRAXIS_CAP_SUBPROCESS, &caps->subprocess);
+	describe_grant(f, PRAXIS_CAP_ENV_READ, &caps->env_read);
+	describe_grant(f, PRAXIS_CAP_ENV_WRITE, &caps->env_write);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	if (len == 0) {
+		free(buf);
+		return strdup("(none)");
+	}
+	memmove(buf, buf + 1, len); /* drop leading space */
+	return buf;
+}

@@ -1,0 +1,172 @@
+/* The plugin's side of a run, from clone to exec. Only async-signal-safe
+ * work here: the host may be multithreaded, so no malloc, no stdio, no locks;
+ * every value was prepared by the host. */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <linux/securebits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+const char *child_step_name(enum child_step step)
+{
+	switch (step) {
+	case STEP_ID_MAPS: return "writing user namespace id maps";
+	case STEP_SESSION: return "starting a new session";
+	case STEP_STDIO: return "setting up stdin/stdout/stderr";
+	case STEP_FDS: return "closing inherited file descriptors";
+	case STEP_CWD: return "changing to the working directory";
+	case STEP_RLIMITS: return "setting resource limits";
+	case STEP_IDS: return "switching uid/gid";
+	case STEP_PDEATHSIG: return "setting the parent-death signal";
+	case STEP_NO_NEW_PRIVS: return "setting no_new_privs";
+	case STEP_CAPABILITIES: return "dropping capabilities";
+	case STEP_LANDLOCK: return "applying the Landlock ruleset";
+	case STEP_SECCOMP: return "loading the seccomp filter";
+	case STEP_LISTENER: return "handing over the seccomp listener";
+	case STEP_EXEC: return "executing the program";
+	}
+	return "setting up the sandbox";
+}
+
+_Noreturn static void fail(const struct child_plan *plan, enum child_step step, int error)
+{
+	struct child_msg msg = {.kind = CHILD_MSG_ERROR, .step = step, .error = error};
+	/* write(), not send(): the audit filter may watch send*, and nobody
+	 * would be listening yet. */
+	ssize_t ignored = write(plan->sync_fd, &msg, sizeof(msg));
+	(void)ignored;
+	_exit(125);
+}
+
+static int write_file(const char *path, const char *content)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(content);
+	ssize_t n = write(fd, content, len);
+	int e = n < 0 ? errno : 0;
+	close(fd);
+	if (n < 0)
+		return -e;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int setup_stdio(const struct child_plan *plan)
+{
+	int src[3];
+	for (int i = 0; i < 3; i++) {
+		src[i] = plan->stdio[i];
+		if (src[i] < 0) {
+			src[i] = open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
+			if (src[i] < 0)
+				return -errno;
+		}
+		/* Move sources out of 0..2 so dup2 cannot clobber a later one. */
+		if (src[i] < 3 && src[i] != i) {
+			src[i] = fcntl(src[i], F_DUPFD, 3);
+			if (src[i] < 0)
+				return -errno;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		if (src[i] == i) {
+			if (fcntl(i, F_SETFD, 0) < 0)
+				return -errno;
+		} else if (dup2(src[i], i) < 0) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int drop_capabilities(const struct child_plan *plan)
+{
+	if (plan->drop_privileged_caps) {
+		/* Root keeps no way back to privilege: exec as uid 0 must not
+		 * refill the capability sets. */
+		unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+				     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+				     SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+		if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
+			return -errno;
+		for (int cap = 0; cap <= plan->cap_last_cap; cap++)
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				return -errno;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	return 0;
+}
+
+static void hand_over_listener(const struct child_plan *plan, int listener)
+{
+	struct child_msg msg = {.kind = CHILD_MSG_LISTENER, .fd = listener};
+	if (write(plan->sync_fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+		fail(plan, STEP_LISTENER, errno);
+	/* Keep our copy until the host holds its own: the listener dies with
+	 * its last fd. The ack is one byte; anything else is a refusal. */
+	char ack = 0;
+	if (read(plan->sync_fd, &ack, 1) != 1 || ack != 1)
+		fail(plan, STEP_LISTENER, EPIPE);
+	close(listener);
+}
+
+_Noreturn void child_main(const struct child_plan *plan)
+{
+	int r;
+	if (plan->id_maps[0]) {
+		if ((r = write_file("/proc/self/uid_map", plan->id_maps[0])) < 0 ||
+		    (r = write_file("/proc/self/setgroups", plan->id_maps[1])) < 0 ||
+		    (r = write_file("/proc/self/gid_map", plan->id_maps[2])) < 0)
+			fail(plan, STEP_ID_MAPS, -r);
+	}
+	/* A new session: no controlling terminal to inject input into. */
+	if (setsid() < 0)
+		fail(plan, STEP_SESSION, errno);
+	if ((r = setup_stdio(plan)) < 0)
+		fail(plan, STEP_STDIO, -r);
+	/* Every fd but 0-2 closes at exec, including ones other host threads
+	 * opened without O_CLOEXEC; the rule handles stay usable until then. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail(plan, STEP_FDS, errno);
+	if (plan->cwd && chdir(plan->cwd) < 0)
+		fail(plan, STEP_CWD, errno);
+	for (size_t i = 0; i < plan->n_rlimits; i++)
+		if (setrlimit(plan->rlimits[i].resource, &plan->rlimits[i].limit) < 0)
+			fail(plan, STEP_RLIMITS, errno);
+	if (plan->set_ids) {
+		if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+		    syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) < 0 ||
+		    syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) < 0)
+			fail(plan, STEP_IDS, errno);
+	}
+	/* After the id change, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		fail(plan, STEP_PDEATHSIG, errno);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(plan, STEP_NO_NEW_PRIVS, errno);
+	if ((r = drop_capabilities(plan)) < 0)
+		fail(plan, STEP_CAPABILITIES, -r);
+	if (plan->landlock && (r = landlock_apply(plan->landlock, plan->extra_rules,
+						  plan->n_extra_rules)) < 0)
+		fail(plan, STEP_LANDLOCK, -r);
+	if ((r = seccomp_apply(plan->bpf, plan->seccomp_flags)) < 0)
+		fail(plan, STEP_SECCOMP, -r);
+	if (r > 0)
+		hand_over_listener(plan, r);
+	execve(plan->exec_path, plan->argv, plan->envp);
+	fail(plan, STEP_EXEC, errno);
+}

@@ -1,0 +1,72 @@
+#ifndef PRAXIS_CHILD_H
+#define PRAXIS_CHILD_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "landlock.h"
+#include "seccomp_filter.h"
+
+/* Setup steps, reported by a child that failed before exec. */
+enum child_step {
+	STEP_ID_MAPS = 1,
+	STEP_SESSION,
+	STEP_STDIO,
+	STEP_FDS,
+	STEP_CWD,
+	STEP_RLIMITS,
+	STEP_IDS,
+	STEP_PDEATHSIG,
+	STEP_NO_NEW_PRIVS,
+	STEP_CAPABILITIES,
+	STEP_LANDLOCK,
+	STEP_SECCOMP,
+	STEP_LISTENER,
+	STEP_EXEC,
+};
+
+const char *child_step_name(enum child_step step);
+
+/* What the child sends on the sync socket. */
+struct child_msg {
+	int kind; /* CHILD_MSG_* */
+	int step;
+	int error; /* positive errno */
+	int fd;    /* CHILD_MSG_LISTENER: the listener's fd number in the child */
+};
+enum { CHILD_MSG_ERROR = 1, CHILD_MSG_LISTENER = 2 };
+
+struct child_rlimit {
+	int resource;
+	struct rlimit limit;
+};
+
+/* Everything the child needs, prepared by the host: between clone and exec
+ * the child only makes syscalls with these values. */
+struct child_plan {
+	int stdio[3]; /* -1: /dev/null */
+	int sync_fd;
+	const char *id_maps[3]; /* uid_map, setgroups, gid_map contents, or NULL */
+	const char *cwd;
+	const struct child_rlimit *rlimits;
+	size_t n_rlimits;
+	bool set_ids;
+	uid_t uid;
+	gid_t gid;
+	bool drop_privileged_caps; /* bounding set + securebits, needs CAP_SETPCAP */
+	int cap_last_cap;
+	const struct landlock_plan *landlock; /* NULL: no Landlock (degraded) */
+	const struct ll_path_rule *extra_rules;
+	size_t n_extra_rules;
+	const struct bpf_program *bpf;
+	unsigned int seccomp_flags;
+	const char *exec_path;
+	char *const *argv;
+	char *const *envp;
+};
+
+/* Runs in the cloned child; never returns. */
+_Noreturn void child_main(const struct child_plan *plan);
+
+#endif

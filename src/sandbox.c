@@ -1,0 +1,298 @@
+/* praxis_sandbox_new(): all policy work happens here, once per sandbox. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "environment.h"
+#include "error.h"
+#include "program.h"
+#include "sandbox_internal.h"
+
+/* Read-only system locations every dynamically linked program needs. */
+static const char *const system_dirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+					  "/libx32"};
+static const char *const system_files[] = {"/etc/ld.so.cache", "/etc/ld.so.preload",
+					   "/etc/localtime", "/proc/cpuinfo", "/proc/meminfo",
+					   "/proc/sys/vm/overcommit_memory",
+					   "/sys/devices/system/cpu"};
+static const char *const read_devices[] = {"/dev/zero", "/dev/urandom", "/dev/random"};
+
+void praxis_config_init(praxis_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->run_as_uid = -1;
+	cfg->run_as_gid = -1;
+}
+
+static uint64_t fs_rights_for_abi(int abi)
+{
+	uint64_t all = LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_READ_DIR |
+		       LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR | LL_FS_MAKE_DIR |
+		       LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_BLOCK |
+		       LL_FS_MAKE_SYM;
+	if (abi >= 2)
+		all |= LL_FS_REFER;
+	if (abi >= 3)
+		all |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		all |= LL_FS_IOCTL_DEV;
+	return all;
+}
+
+/* A missing kernel feature: refuse, or (degraded mode) note it. */
+static int missing(praxis_sandbox *sb, praxis_error *err, const char *what)
+{
+	if (!(sb->flags & PRAXIS_ALLOW_DEGRADED))
+		return praxis_fail(err, -EOPNOTSUPP,
+				   "cannot enforce the policy: %s (run with degraded mode allowed to "
+				   "accept this)",
+				   what);
+	return strv_push(&sb->degradations, what);
+}
+
+static int plan_landlock(praxis_sandbox *sb, praxis_error *err)
+{
+	int abi = landlock_abi();
+	int r;
+	if (abi < 0) {
+		sb->use_landlock = false;
+		return missing(sb, err,
+			       abi == -EOPNOTSUPP
+				       ? "Landlock is disabled at boot (add landlock to the lsm= kernel parameter): filesystem rules are not enforced"
+				       : "Landlock is not built into this kernel: filesystem rules are not enforced");
+	}
+	if (abi < 3 && (r = missing(sb, err, "Landlock ABI < 3: truncate() is not restricted")) < 0)
+		return r;
+	if (abi < 4 && sb->caps.net_http && !sb->caps.net_socket &&
+	    (r = missing(sb, err, "Landlock ABI < 4: network.http TCP ports are not restricted")) < 0)
+		return r;
+
+	struct landlock_plan *p = &sb->landlock;
+	sb->use_landlock = true;
+	p->abi = abi;
+	p->attr.handled_access_fs = fs_rights_for_abi(abi);
+	p->attr_size = 8;
+	if (abi >= 4) {
+		p->attr_size = 16;
+		if (!sb->caps.net_socket)
+			p->attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	}
+	if (abi >= 6) {
+		p->attr_size = 24;
+		p->attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+	}
+	p->proc_self_access = LL_READ;
+
+	const struct praxis_caps *c = &sb->caps;
+	uint64_t system = LL_READ;
+	if (c->subprocess.granted && (c->subprocess.whole || c->subprocess.items.n == 0))
+		system |= LL_FS_EXECUTE;
+	for (size_t i = 0; i < sizeof(system_dirs) / sizeof(*system_dirs); i++)
+		if ((r = landlock_plan_add_path(p, system_dirs[i], system, true, err)) < 0)
+			return r;
+	for (size_t i = 0; i < sizeof(system_files) / sizeof(*system_files); i++)
+		if ((r = landlock_plan_add_path(p, system_files[i], LL_READ, true, err)) < 0)
+			return r;
+	for (size_t i = 0; i < sizeof(read_devices) / sizeof(*read_devices); i++)
+		if ((r = landlock_plan_add_path(p, read_devices[i], LL_FS_READ_FILE, true, err)) < 0)
+			return r;
+	if ((r = landlock_plan_add_path(p, "/dev/null",
+					LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE, true,
+					err)) < 0)
+		return r;
+
+	if (c->fs_read.granted) {
+		if (c->fs_read.whole || c->fs_read.items.n == 0)
+			r = landlock_plan_add_path(p, "/", LL_READ, false, err);
+		for (size_t i = 0; r >= 0 && i < c->fs_read.items.n && !c->fs_read.whole; i++)
+			r = landlock_plan_add_path(p, c->fs_read.items.v[i], LL_READ, false, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->fs_write.granted) {
+		if (c->fs_write.whole || c->fs_write.items.n == 0)
+			r = landlock_plan_add_path(p, "/", LL_WRITE, false, err);
+		for (size_t i = 0; r >= 0 && i < c->fs_write.items.n && !c->fs_write.whole; i++)
+			r = landlock_plan_add_path(p, c->fs_write.items.v[i], LL_WRITE, false, err);
+		if (r < 0)
+			return r;
+	}
+	/* system.subprocess with a list: only those programs (and what the
+	 * kernel needs to start them) may be executed. */
+	if (c->subprocess.granted && !c->subprocess.whole && c->subprocess.items.n > 0) {
+		struct strv files = {0};
+		for (size_t i = 0; r >= 0 && i < c->subprocess.items.n; i++) {
+			char *path = NULL;
+			r = program_resolve(c->subprocess.items.v[i], sb->search_path, &path, err);
+			if (r >= 0)
+				r = program_exec_chain(path, sb->search_path, &files, err);
+			free(path);
+		}
+		for (size_t i = 0; r >= 0 && i < files.n; i++)
+			r = landlock_plan_add_path(p, files.v[i], LL_FS_READ_FILE | LL_FS_EXECUTE,
+						   false, err);
+		strv_free(&files);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_error *err)
+{
+	bool root = geteuid() == 0;
+	sb->cap_last_cap = 40;
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	if (f) {
+		if (fscanf(f, "%d", &sb->cap_last_cap) != 1)
+			sb->cap_last_cap = 63;
+		fclose(f);
+	}
+	if (cfg->run_as_uid >= 0 || cfg->run_as_gid >= 0) {
+		if (!root)
+			return praxis_fail(err, -EPERM,
+					   "run_as_uid/gid needs a root host (running as uid %u)",
+					   (unsigned)geteuid());
+		sb->set_ids = true;
+		sb->uid = (uid_t)(cfg->run_as_uid >= 0 ? cfg->run_as_uid : 65534);
+		sb->gid = (gid_t)(cfg->run_as_gid >= 0 ? cfg->run_as_gid : (int64_t)sb->uid);
+	}
+	if (!(sb->flags & PRAXIS_NO_PID_NAMESPACE)) {
+		sb->clone_flags = CLONE_NEWPID;
+		if (!root) {
+			/* An unprivileged pid namespace needs a user namespace;
+			 * map our own ids so nothing looks different inside. */
+			sb->clone_flags |= CLONE_NEWUSER;
+			if (asprintf(&sb->id_maps[0], "%u %u 1\n", getuid(), getuid()) < 0 ||
+			    !(sb->id_maps[1] = strdup("deny")) ||
+			    asprintf(&sb->id_maps[2], "%u %u 1\n", getgid(), getgid()) < 0)
+				return -ENOMEM;
+		}
+	}
+	sb->drop_privileged_caps = root || (sb->clone_flags & CLONE_NEWUSER);
+	sb->rlimits[sb->n_rlimits++] = (struct child_rlimit){RLIMIT_CORE, {0, 0}};
+	return 0;
+}
+
+int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_error *err)
+{
+	if (!cfg || !ret)
+		return praxis_fail(err, -EINVAL, "praxis_sandbox_new: missing argument");
+	praxis_sandbox *sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return praxis_fail(err, -ENOMEM, "out of memory");
+	int r = 0;
+	sb->plugin_name = strdup(cfg->plugin_name ? cfg->plugin_name : "plugin");
+	sb->flags = cfg->flags;
+	sb->limits = cfg->limits;
+	if (!sb->plugin_name || (cfg->caps && (r = caps_copy(&sb->caps, cfg->caps)) < 0)) {
+		r = praxis_fail(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = env_build(cfg->environment, &sb->caps.env_read, &sb->env, &sb->withheld)) < 0) {
+		praxis_fail(err, r, "building the environment: %s", strerror(-r));
+		goto fail;
+	}
+	for (size_t i = 0; i < sb->env.n; i++)
+		if (strncmp(sb->env.v[i], "PATH=", 5) == 0)
+			sb->search_path = strdup(sb->env.v[i] + 5);
+	if ((r = plan_identity(sb, cfg, err)) < 0)
+		goto fail;
+	if ((r = plan_landlock(sb, err)) < 0)
+		goto fail;
+	sb->seccomp_opts = (struct seccomp_options){
+		.subprocess = sb->caps.subprocess.granted,
+		.net_socket = sb->caps.net_socket,
+		.net_http = sb->caps.net_http,
+		.pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,
+	};
+	if ((r = seccomp_build(&sb->seccomp_opts, &sb->bpf, err)) < 0)
+		goto fail;
+	*ret = sb;
+	return 0;
+fail:
+	if (r == -ENOMEM && err && !err->message[0])
+		praxis_fail(err, r, "out of memory");
+	praxis_sandbox_free(sb);
+	return r;
+}
+
+void praxis_sandbox_free(praxis_sandbox *sb)
+{
+	if (!sb)
+		return;
+	free(sb->plugin_name);
+	caps_clear(&sb->caps);
+	landlock_plan_free(&sb->landlock);
+	bpf_program_free(&sb->bpf);
+	strv_free(&sb->env);
+	strv_free(&sb->withheld);
+	strv_free(&sb->degradations);
+	free(sb->search_path);
+	for (int i = 0; i < 3; i++)
+		free(sb->id_maps[i]);
+	free(sb);
+}
+
+static const char *const empty_list[] = {NULL};
+
+const char *const *praxis_sandbox_degradations(const praxis_sandbox *sb)
+{
+	return sb->degradations.v ? (const char *const *)sb->degradations.v : empty_list;
+}
+
+const char *const *praxis_sandbox_environment(const praxis_sandbox *sb)
+{
+	return sb->env.v ? (const char *const *)sb->env.v : empty_list;
+}
+
+char *praxis_sandbox_describe(const praxis_sandbox *sb)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	char *caps = caps_describe(&sb->caps);
+	fprintf(f, "plugin: %s\ncapabilities: %s\n", sb->plugin_name, caps ? caps : "?");
+	free(caps);
+	fprintf(f, "process: %s%s, capabilities dropped, no_new_privs\n",
+		sb->clone_flags & CLONE_NEWPID ? "new pid namespace" : "process group (no pid namespace)",
+		sb->clone_flags & CLONE_NEWUSER ? " in a new user namespace" : "");
+	if (sb->set_ids)
+		fprintf(f, "process: runs as uid %u gid %u\n", sb->uid, sb->gid);
+	for (size_t i = 0; i < sb->withheld.n; i++)
+		fprintf(f, "environment: withheld %s\n", sb->withheld.v[i]);
+	if (sb->use_landlock)
+		landlock_plan_describe(&sb->landlock, f);
+	for (size_t i = 0; i < sb->degradations.n; i++)
+		fprintf(f, "NOT ENFORCED: %s\n", sb->degradations.v[i]);
+	char *rules = seccomp_describe(&sb->seccomp_opts);
+	fprintf(f, "seccomp (%u BPF instructions):\n%s", sb->bpf.len, rules ? rules : "?\n");
+	free(rules);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+const char *praxis_limit_name(praxis_limit_kind kind)
+{
+	static const char *const names[] = {"none", "memory", "cpu", "wall", "processes", "output",
+					    "files"};
+	return (unsigned)kind < sizeof(names) / sizeof(*names) ? names[kind] : "unknown";
+}
+
+const char *praxis_status_name(praxis_status status)
+{
+	switch (status) {
+	case PRAXIS_EXITED: return "exited";
+	case PRAXIS_SIGNALED: return "signaled";
+	case PRAXIS_LIMIT: return "limit";
+	}
+	return "unknown";
+}

@@ -1,0 +1,62 @@
+#ifndef PRAXIS_SANDBOX_INTERNAL_H
+#define PRAXIS_SANDBOX_INTERNAL_H
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "capability.h"
+#include "child.h"
+#include "landlock.h"
+#include "seccomp_filter.h"
+#include "strv.h"
+
+#define MAX_RLIMITS 8
+
+/* A compiled sandbox. Immutable after praxis_sandbox_new(), so runs on many
+ * threads share it without locks. */
+struct praxis_sandbox {
+	char *plugin_name;
+	praxis_caps caps;
+	praxis_limits limits;
+	unsigned flags;
+	bool use_landlock;
+	struct landlock_plan landlock;
+	struct seccomp_options seccomp_opts;
+	struct bpf_program bpf;
+	struct strv env;          /* the plugin's environment */
+	struct strv withheld;     /* names of variables kept from it */
+	struct strv degradations; /* what is not enforced (degraded mode) */
+	char *search_path;        /* PATH used to find programs */
+	unsigned long clone_flags;
+	char *id_maps[3];
+	bool drop_privileged_caps;
+	int cap_last_cap;
+	bool set_ids;
+	uid_t uid;
+	gid_t gid;
+	struct child_rlimit rlimits[MAX_RLIMITS];
+	size_t n_rlimits;
+};
+
+/* spawn.c: clone the child into CLONE_FLAGS (namespaces) with a pidfd. */
+int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *ret_pidfd,
+		pid_t *ret_pid);
+
+/* supervise.c: the per-run event loop. */
+struct run_state {
+	int pidfd;
+	pid_t pid;
+	int sync_fd;         /* host end; -1 after the child exec'd */
+	bool group_kill;     /* no pid namespace: kill the process group at the end */
+	double wall_limit;   /* seconds, 0 = none */
+	struct timespec start;
+	/* filled in */
+	int setup_step;      /* child_step when the child failed before exec */
+	int setup_errno;
+	int notify_fd;
+};
+
+int supervise(struct run_state *rs, praxis_result *result, praxis_error *err);
+
+double timespec_seconds_since(const struct timespec *start);
+
+#endif

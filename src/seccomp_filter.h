@@ -1,0 +1,29 @@
+#ifndef PRAXIS_SECCOMP_FILTER_H
+#define PRAXIS_SECCOMP_FILTER_H
+#include <linux/filter.h>
+#include <stdbool.h>
+
+#include "praxis/praxis.h"
+
+struct seccomp_options {
+	bool subprocess;    /* fork/vfork/clone of processes allowed */
+	bool net_socket;    /* TCP and UDP sockets */
+	bool net_http;      /* TCP sockets only */
+	bool pid_namespace; /* false: setsid/setpgid are denied so group kill works */
+};
+
+struct bpf_program {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+/* Compile the filter for O into P (host side, once per sandbox). */
+int seccomp_build(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err);
+void bpf_program_free(struct bpf_program *p);
+/* Human-readable rules (libseccomp's PFC text); caller frees. */
+char *seccomp_describe(const struct seccomp_options *o);
+
+/* Child side: load P with FLAGS. Returns the syscall's result or -errno. */
+int seccomp_apply(const struct bpf_program *p, unsigned int flags);
+
+#endif

@@ -1,0 +1,28 @@
+/* clone3 with a pidfd and exit_signal 0: the child never sends the host a
+ * SIGCHLD, and a host's own waitpid(-1) loop cannot reap it by mistake. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox_internal.h"
+
+int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *ret_pidfd,
+		pid_t *ret_pid)
+{
+	int pidfd = -1;
+	struct clone_args args = {
+		.flags = CLONE_PIDFD | clone_flags,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = 0,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		child_main(plan);
+	*ret_pidfd = pidfd;
+	*ret_pid = (pid_t)pid;
+	return 0;
+}
