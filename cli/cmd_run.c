@@ -18,7 +18,32 @@ struct run_args {
 	const char *report_path;
 	const char *cwd;
 	bool dump_policy;
+	FILE *audit_file;
 };
+
+/* The --audit sink: one JSON object per line, flushed so a crash loses nothing. */
+static void write_audit_line(const praxis_audit_record *rec, void *userdata)
+{
+	FILE *f = userdata;
+	char *line = praxis_audit_record_to_json(rec);
+	if (line) {
+		fputs(line, f);
+		fputc('\n', f);
+		fflush(f);
+		free(line);
+	}
+}
+
+static praxis_audit_level parse_audit_level(const char *s)
+{
+	if (strcmp(s, "all") == 0)
+		return PRAXIS_AUDIT_ALL;
+	if (strcmp(s, "denied") == 0)
+		return PRAXIS_AUDIT_DENIED;
+	if (strcmp(s, "off") == 0)
+		return PRAXIS_AUDIT_OFF;
+	return PRAXIS_AUDIT_AUTO;
+}
 
 static void run_usage(FILE *f)
 {
@@ -29,6 +54,7 @@ static void run_usage(FILE *f)
 	      "                        system.subprocess[=EXE,...]\n"
 	      "                        environment.read[=NAME,...]  environment.write[=NAME,...]\n"
 	      "  --audit FILE          write the audit log as JSON Lines (- = stderr)\n"
+	      "  --audit-level LEVEL   all (default with --audit), denied, or off\n"
 	      "  --report FILE         write the run's outcome and usage as JSON (- = stderr)\n"
 	      "  --memory SIZE         memory limit, e.g. 256M\n"
 	      "  --cpu SECONDS         CPU time limit\n"
@@ -75,12 +101,14 @@ static int parse_user(const char *s, praxis_config *cfg)
 enum {
 	OPT_ALLOW = 1000, OPT_AUDIT, OPT_REPORT, OPT_MEMORY, OPT_CPU, OPT_WALL, OPT_MAX_PROCS,
 	OPT_MAX_OUTPUT, OPT_USER, OPT_CWD, OPT_NO_PIDNS, OPT_DEGRADED, OPT_DUMP, OPT_HELP,
+	OPT_AUDIT_LEVEL,
 };
 
 static const struct option long_options[] = {
 	{"allow", required_argument, NULL, OPT_ALLOW},
 	{"audit", required_argument, NULL, OPT_AUDIT},
 	{"report", required_argument, NULL, OPT_REPORT},
+	{"audit-level", required_argument, NULL, OPT_AUDIT_LEVEL},
 	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"cpu", required_argument, NULL, OPT_CPU},
 	{"wall", required_argument, NULL, OPT_WALL},
@@ -118,6 +146,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		}
 		case OPT_AUDIT: a->audit_path = optarg; break;
 		case OPT_REPORT: a->report_path = optarg; break;
+		case OPT_AUDIT_LEVEL:
+			a->cfg.audit_level = parse_audit_level(optarg);
+			if (a->cfg.audit_level == PRAXIS_AUDIT_AUTO)
+				return bad_value("--audit-level (all, denied, off)", optarg);
+			break;
 		case OPT_MEMORY:
 			if (!parse_size(optarg, &a->cfg.limits.memory_bytes))
 				return bad_value("--memory", optarg);
@@ -220,6 +253,17 @@ int cmd_run(int argc, char **argv)
 	a.cfg.plugin_name = slash ? slash + 1 : program;
 	a.cfg.caps = a.caps;
 	a.cfg.environment = (const char *const *)environ;
+	if (a.audit_path) {
+		a.audit_file = open_output(a.audit_path);
+		if (!a.audit_file) {
+			fprintf(stderr, "praxis run: cannot open the audit log %s: %s\n", a.audit_path,
+				strerror(errno));
+			status = EXIT_SETUP_FAILED;
+			goto out;
+		}
+		a.cfg.audit_callback = write_audit_line;
+		a.cfg.audit_userdata = a.audit_file;
+	}
 	if (praxis_sandbox_new(&a.cfg, &sb, &err) < 0) {
 		fprintf(stderr, "praxis run: %s\n", err.message);
 		status = EXIT_SETUP_FAILED;
@@ -252,5 +296,7 @@ int cmd_run(int argc, char **argv)
 out:
 	praxis_sandbox_free(sb);
 	praxis_caps_free(a.caps);
+	if (a.audit_file && a.audit_file != stderr)
+		fclose(a.audit_file);
 	return status;
 }

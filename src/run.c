@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,8 +30,10 @@ struct exec_rules {
 
 static void exec_rules_free(struct exec_rules *er)
 {
-	for (size_t i = 0; i < er->n; i++)
+	for (size_t i = 0; i < er->n; i++) {
 		close(er->rules[i].fd);
+		free(er->rules[i].path);
+	}
 	free(er->rules);
 	*er = (struct exec_rules){0};
 }
@@ -50,8 +55,9 @@ static int plan_exec_rules(const praxis_sandbox *sb, const char *exec_path,
 			r = praxis_fail(err, -errno, "%s: %s", files.v[i], strerror(errno));
 			break;
 		}
-		er->rules[er->n++] = (struct ll_path_rule){
-			.fd = fd, .access = LL_FS_READ_FILE | LL_FS_EXECUTE, .path = NULL};
+		er->rules[er->n++] = (struct ll_path_rule){.fd = fd,
+							   .access = LL_FS_READ_FILE | LL_FS_EXECUTE,
+							   .path = realpath(files.v[i], NULL)};
 	}
 	strv_free(&files);
 	return r;
@@ -67,6 +73,54 @@ static int setup_error(const struct run_state *rs, const char *exec_path, praxis
 			   child_step_name((enum child_step)rs->setup_step), strerror(e));
 }
 
+static uint64_t new_run_id(void)
+{
+	uint64_t id = 0;
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		id = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+	}
+	return id;
+}
+
+static void audit_start(const praxis_sandbox *sb, struct audit_sink *sink, const char *exec_path,
+			bool notify)
+{
+	char reason[1024];
+	snprintf(reason, sizeof(reason),
+		 "capabilities: %s; enforcement: %s%s, seccomp, %s%s%s", sb->caps_text ? sb->caps_text : "?",
+		 sb->use_landlock ? "landlock abi " : "no landlock",
+		 sb->use_landlock ? (char[]){(char)('0' + sb->landlock.abi % 10), 0} : "",
+		 sb->clone_flags & CLONE_NEWPID ? "pid namespace" : "process group",
+		 notify ? ", audit via seccomp notification" : "",
+		 sb->degradations.n ? "; DEGRADED" : "");
+	audit_emit(sink, 0, "run.start", exec_path, true, reason);
+	for (size_t i = 0; i < sb->withheld.n; i++)
+		audit_emit(sink, 0, PRAXIS_CAP_ENV_READ, sb->withheld.v[i], false,
+			   "sensitive variable withheld: environment.read not granted for it");
+	for (size_t i = 0; i < sb->degradations.n; i++)
+		audit_emit(sink, 0, "run.not_enforced", sb->degradations.v[i], false,
+			   "degraded mode");
+}
+
+static void audit_end(struct audit_sink *sink, pid_t pid, const praxis_result *res)
+{
+	char target[64], reason[256];
+	if (res->status == PRAXIS_EXITED)
+		snprintf(target, sizeof(target), "exited %d", res->exit_code);
+	else if (res->status == PRAXIS_SIGNALED)
+		snprintf(target, sizeof(target), "killed by signal %d", res->signal);
+	else
+		snprintf(target, sizeof(target), "stopped: %s limit", praxis_limit_name(res->limit));
+	snprintf(reason, sizeof(reason),
+		 "wall %.6fs user %.6fs system %.6fs peak memory %llu bytes", res->usage.wall_seconds,
+		 res->usage.user_cpu_seconds, res->usage.system_cpu_seconds,
+		 (unsigned long long)res->usage.peak_memory_bytes);
+	audit_emit(sink, pid, "run.end", target, res->status == PRAXIS_EXITED, reason);
+	audit_finish(sink);
+}
+
 int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_result *result,
 		       praxis_error *err)
 {
@@ -77,11 +131,41 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	struct exec_rules er = {0};
 	int sync[2] = {-1, -1};
 	struct run_state rs = {.pidfd = -1, .sync_fd = -1, .notify_fd = -1};
+	struct notify_ctx nc = {.fd = -1};
+	struct audit_sink sink = {.plugin = sb->plugin_name,
+				  .run_id = new_run_id(),
+				  .level = sandbox_audit_level(sb, opts->collect_audit),
+				  .callback = sb->audit_callback,
+				  .userdata = sb->audit_userdata};
+	const struct bpf_program *bpf = &sb->bpf;
+	bool notify = sink.level != PRAXIS_AUDIT_OFF;
+	result->run_id = sink.run_id;
 	int r = program_resolve(opts->argv[0], sb->search_path, &exec_path, err);
 	if (r < 0)
 		return r;
+	if (notify && (r = sandbox_notify_filter(sb, &bpf, err)) < 0)
+		goto out;
+	if (opts->collect_audit && !(sink.log = audit_log_new(sb->audit_max_records))) {
+		r = praxis_fail(err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((r = plan_exec_rules(sb, exec_path, &er, err)) < 0)
 		goto out;
+	if (notify) {
+		if ((r = notify_init(&nc, -1)) < 0) {
+			praxis_fail(err, r, "seccomp notification sizes: %s", strerror(-r));
+			goto out;
+		}
+		nc.policy = &sb->notify_opts;
+		nc.landlock = sb->use_landlock ? &sb->landlock : NULL;
+		nc.extra = er.rules;
+		nc.n_extra = er.n;
+		nc.http_ports = sb->landlock.connect_ports;
+		nc.n_http_ports = sb->landlock.n_ports;
+		nc.sink = &sink;
+		rs.notify = &nc;
+	}
+	rs.sink = &sink;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
 		r = praxis_fail(err, -errno, "socketpair: %s", strerror(errno));
 		goto out;
@@ -101,12 +185,17 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		.landlock = sb->use_landlock ? &sb->landlock : NULL,
 		.extra_rules = er.rules,
 		.n_extra_rules = er.n,
-		.bpf = &sb->bpf,
-		.seccomp_flags = 0,
+		.bpf = bpf,
+		/* WAIT_KILLABLE_RECV: a signal to a plugin blocked in a
+		 * notification cannot make it send the same one twice. */
+		.seccomp_flags = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
+						  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+					: 0,
 		.exec_path = exec_path,
 		.argv = (char *const *)opts->argv,
 		.envp = sb->env.v ? sb->env.v : (char *[]){NULL},
 	};
+	audit_start(sb, &sink, exec_path, notify);
 	clock_gettime(CLOCK_MONOTONIC, &rs.start);
 	r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
 	close(sync[1]);
@@ -117,6 +206,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 				strerror(-r));
 		goto out;
 	}
+	nc.init_pid = rs.pid;
 	rs.sync_fd = sync[0];
 	sync[0] = -1;
 	rs.group_kill = !(sb->clone_flags & CLONE_NEWPID);
@@ -124,7 +214,14 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	r = supervise(&rs, result, err);
 	if (r >= 0 && rs.setup_step)
 		r = setup_error(&rs, exec_path, err);
+	if (r >= 0)
+		audit_end(&sink, rs.pid, result);
 out:
+	if (r >= 0)
+		result->audit = sink.log;
+	else
+		audit_log_free(sink.log);
+	notify_release(&nc);
 	if (rs.sync_fd >= 0)
 		close(rs.sync_fd);
 	if (rs.notify_fd >= 0)

@@ -208,8 +208,22 @@ int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_er
 		.net_socket = sb->caps.net_socket,
 		.net_http = sb->caps.net_http,
 		.pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,
+		.metadata = sb->caps.fs_write.granted &&
+			    (sb->caps.fs_write.whole || sb->caps.fs_write.items.n == 0),
 	};
 	if ((r = seccomp_build(&sb->seccomp_opts, &sb->bpf, err)) < 0)
+		goto fail;
+	sb->notify_opts = sb->seccomp_opts;
+	sb->notify_opts.notify = true;
+	pthread_mutex_init(&sb->notify_lock, NULL);
+	sb->audit_level = cfg->audit_level;
+	sb->audit_callback = cfg->audit_callback;
+	sb->audit_userdata = cfg->audit_userdata;
+	sb->audit_max_records = cfg->audit_max_records;
+	sb->caps_text = caps_describe(&sb->caps);
+	/* Auditing is known to be wanted: build its filter now, not on a run. */
+	if (sandbox_audit_level(sb, false) != PRAXIS_AUDIT_OFF &&
+	    (r = sandbox_notify_filter(sb, NULL, err)) < 0)
 		goto fail;
 	*ret = sb;
 	return 0;
@@ -228,6 +242,10 @@ void praxis_sandbox_free(praxis_sandbox *sb)
 	caps_clear(&sb->caps);
 	landlock_plan_free(&sb->landlock);
 	bpf_program_free(&sb->bpf);
+	bpf_program_free(&sb->bpf_notify);
+	free(sb->caps_text);
+	if (sb->notify_opts.notify)
+		pthread_mutex_destroy(&sb->notify_lock);
 	strv_free(&sb->env);
 	strv_free(&sb->withheld);
 	strv_free(&sb->degradations);
@@ -235,6 +253,25 @@ void praxis_sandbox_free(praxis_sandbox *sb)
 	for (int i = 0; i < 3; i++)
 		free(sb->id_maps[i]);
 	free(sb);
+}
+
+praxis_audit_level sandbox_audit_level(const praxis_sandbox *sb, bool collect)
+{
+	if (sb->audit_level != PRAXIS_AUDIT_AUTO)
+		return sb->audit_level;
+	return sb->audit_callback || collect ? PRAXIS_AUDIT_ALL : PRAXIS_AUDIT_OFF;
+}
+
+int sandbox_notify_filter(praxis_sandbox *sb, const struct bpf_program **ret, praxis_error *err)
+{
+	int r = 0;
+	pthread_mutex_lock(&sb->notify_lock);
+	if (!sb->bpf_notify.insns)
+		r = seccomp_build(&sb->notify_opts, &sb->bpf_notify, err);
+	pthread_mutex_unlock(&sb->notify_lock);
+	if (r == 0 && ret)
+		*ret = &sb->bpf_notify;
+	return r;
 }
 
 static const char *const empty_list[] = {NULL};

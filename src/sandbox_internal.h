@@ -1,11 +1,14 @@
 #ifndef PRAXIS_SANDBOX_INTERNAL_H
 #define PRAXIS_SANDBOX_INTERNAL_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "capability.h"
 #include "child.h"
+#include "audit.h"
 #include "landlock.h"
+#include "notify.h"
 #include "seccomp_filter.h"
 #include "strv.h"
 
@@ -21,7 +24,15 @@ struct praxis_sandbox {
 	bool use_landlock;
 	struct landlock_plan landlock;
 	struct seccomp_options seccomp_opts;
-	struct bpf_program bpf;
+	struct bpf_program bpf;        /* enforcement only (audit off) */
+	struct seccomp_options notify_opts;
+	struct bpf_program bpf_notify; /* with audit notifications; built on first need */
+	pthread_mutex_t notify_lock;
+	praxis_audit_level audit_level;
+	praxis_audit_callback audit_callback;
+	void *audit_userdata;
+	size_t audit_max_records;
+	char *caps_text; /* for run.start records */
 	struct strv env;          /* the plugin's environment */
 	struct strv withheld;     /* names of variables kept from it */
 	struct strv degradations; /* what is not enforced (degraded mode) */
@@ -36,6 +47,11 @@ struct praxis_sandbox {
 	struct child_rlimit rlimits[MAX_RLIMITS];
 	size_t n_rlimits;
 };
+
+/* sandbox.c: the audit level of a run (COLLECT: the caller wants the log). */
+praxis_audit_level sandbox_audit_level(const praxis_sandbox *sb, bool collect);
+/* sandbox.c: the filter with audit notifications, built once on first need. */
+int sandbox_notify_filter(praxis_sandbox *sb, const struct bpf_program **ret, praxis_error *err);
 
 /* spawn.c: clone the child into CLONE_FLAGS (namespaces) with a pidfd. */
 int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *ret_pidfd,
@@ -53,6 +69,8 @@ struct run_state {
 	int setup_step;      /* child_step when the child failed before exec */
 	int setup_errno;
 	int notify_fd;
+	struct notify_ctx *notify; /* NULL: no audit notifications */
+	struct audit_sink *sink;
 };
 
 int supervise(struct run_state *rs, praxis_result *result, praxis_error *err);

@@ -1,6 +1,13 @@
 /* The seccomp filter: a deny list of syscalls no plugin needs, plus the
- * process, socket and exec rules that Landlock cannot express. Compiled with
- * libseccomp once per sandbox; children load the exported BPF directly. */
+ * process, socket and metadata rules that Landlock cannot express. Compiled
+ * with libseccomp once per sandbox; children load the exported BPF directly.
+ *
+ * Two shapes: without audit every rule answers an errno in the kernel. With
+ * audit (notify), the same rules send a notification instead and the
+ * supervisor answers with syscall_policy.c's decision, which depends on
+ * registers only; filesystem and network syscalls are notified too, for the
+ * log, and always continue: Landlock enforces them. If the supervisor goes
+ * away, notified syscalls fail with ENOSYS: closed, not open. */
 #include "seccomp_filter.h"
 
 #include <errno.h>
@@ -13,169 +20,216 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "syscall_policy.h"
 
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U
-#endif
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
+const uint64_t *syscall_policy_denied_ioctls(unsigned *n);
 
-/* Syscalls no plugin needs: debugging other processes, mounts, namespaces,
- * kernel objects that widen attack surface, and io_uring (its operations are
- * not syscalls, so seccomp and the audit log would not see them). */
-static const char *const denied_syscalls[] = {
-	"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
-	"mount", "umount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount",
-	"fspick", "move_mount", "open_tree", "mount_setattr",
-	"unshare", "setns",
-	"bpf", "perf_event_open", "userfaultfd", "fanotify_init",
-	"keyctl", "add_key", "request_key",
-	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
-	"acct", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime", "clock_adjtime",
-	"adjtimex", "syslog", "iopl", "ioperm", "quotactl", "quotactl_fd", "vhangup",
-	"open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "uselib", "nfsservctl",
-	"_sysctl", "create_module", "get_kernel_syms", "query_module", "vm86", "vm86old",
-	"modify_ldt",
-};
-
-static const unsigned long clone_namespace_flags[] = {
-	CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+/* Syscalls notified for the audit log only (Landlock decides them). */
+static const char *const audited_syscalls[] = {
+	"open", "openat", "openat2", "creat", "mkdir", "mkdirat", "mknod", "mknodat", "unlink",
+	"unlinkat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat", "symlink",
+	"symlinkat", "truncate", "execve", "execveat", "connect", "bind", "sendmsg", "sendmmsg",
+	NULL,
 };
 
 #define LOW32 0xffffffffULL
 
-static int deny(scmp_filter_ctx ctx, int nr, unsigned n_args, const struct scmp_arg_cmp *args)
+struct builder {
+	scmp_filter_ctx ctx;
+	const struct seccomp_options *o;
+};
+
+/* A denial: an errno in the kernel, or a notification when auditing. */
+static int deny(struct builder *b, int nr, int error, unsigned n_args,
+		const struct scmp_arg_cmp *args)
 {
-	return seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, n_args, args);
+	uint32_t action = b->o->notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO((uint32_t)error);
+	return seccomp_rule_add_array(b->ctx, action, nr, n_args, args);
 }
 
-static int deny_int_arg_equal(scmp_filter_ctx ctx, int nr, unsigned arg, uint64_t value)
+static int deny_named(struct builder *b, const char *const *names)
 {
-	/* int arguments: the kernel ignores the upper 32 bits, so must we. */
-	struct scmp_arg_cmp c = {arg, SCMP_CMP_MASKED_EQ, LOW32, value};
-	return deny(ctx, nr, 1, &c);
-}
-
-static int add_socket_rules(scmp_filter_ctx ctx, const struct seccomp_options *o)
-{
-	int r;
-	int sock = SCMP_SYS(socket);
-	struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
-	if ((r = deny(ctx, SCMP_SYS(socketpair), 1, &not_unix)) < 0)
-		return r;
-	if (!o->net_socket && !o->net_http)
-		return deny(ctx, sock, 0, NULL);
-	/* Families: only IPv4 and IPv6. Families >= 64 (low 32 bits) are
-	 * rejected by the kernel itself (>= AF_MAX). */
-	for (uint64_t family = 0; family < 64; family++) {
-		if (family == AF_INET || family == AF_INET6)
-			continue;
-		if ((r = deny_int_arg_equal(ctx, sock, 0, family)) < 0)
+	for (; *names; names++) {
+		int nr = seccomp_syscall_resolve_name(*names);
+		if (nr == __NR_SCMP_ERROR || nr < 0)
+			continue; /* not on this architecture */
+		int r = deny(b, nr, EPERM, 0, NULL);
+		if (r < 0)
 			return r;
 	}
-	/* Types (low 4 bits; the rest are SOCK_NONBLOCK/SOCK_CLOEXEC). */
-	for (uint64_t type = 0; type < 16; type++) {
-		if (type == SOCK_STREAM || (type == SOCK_DGRAM && o->net_socket))
-			continue;
-		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, type);
-		if ((r = deny(ctx, sock, 1, &c)) < 0)
-			return r;
-	}
-	/* Protocols that ride on stream/dgram sockets but escape TCP rules. */
-	static const uint64_t protocols[] = {IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP,
-					     IPPROTO_UDPLITE, IPPROTO_MPTCP};
-	for (size_t i = 0; i < sizeof(protocols) / sizeof(*protocols); i++)
-		if ((r = deny_int_arg_equal(ctx, sock, 2, protocols[i])) < 0)
-			return r;
 	return 0;
 }
 
-static int add_process_rules(scmp_filter_ctx ctx, const struct seccomp_options *o)
+static int add_socket_rules(struct builder *b)
+{
+	int r, sock = SCMP_SYS(socket);
+	if (b->o->notify) {
+		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, sock, 0)) < 0)
+			return r;
+		return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socketpair), 0);
+	}
+	struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+	if ((r = deny(b, SCMP_SYS(socketpair), EPERM, 1, &not_unix)) < 0)
+		return r;
+	if (decide_socket(b->o, AF_INET, SOCK_STREAM, 0) != 0)
+		return deny(b, sock, EPERM, 0, NULL);
+	/* Enumerate what decide_socket() refuses; int arguments are compared
+	 * on their low 32 bits like the kernel reads them. Families >= 64
+	 * are refused by the kernel itself (>= AF_MAX). */
+	for (uint64_t family = 0; family < 64; family++) {
+		if (decide_socket(b->o, family, SOCK_STREAM, 0) == 0)
+			continue;
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, family);
+		if ((r = deny(b, sock, EPERM, 1, &c)) < 0)
+			return r;
+	}
+	for (uint64_t type = 0; type < 16; type++) {
+		if (decide_socket(b->o, AF_INET, type, 0) == 0)
+			continue;
+		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, type);
+		if ((r = deny(b, sock, EPERM, 1, &c)) < 0)
+			return r;
+	}
+	static const uint64_t protocols[] = {1, 58, 132, 136, 262}; /* see decide_socket() */
+	for (size_t i = 0; i < sizeof(protocols) / sizeof(*protocols); i++) {
+		struct scmp_arg_cmp c = SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32, protocols[i]);
+		if ((r = deny(b, sock, EPERM, 1, &c)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_process_rules(struct builder *b)
 {
 	int r;
 	/* clone3 passes its flags in memory, out of a filter's reach: answer
 	 * ENOSYS so libc falls back to clone(), whose flags we can check. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
+	if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
 		return r;
-	for (size_t i = 0; i < sizeof(clone_namespace_flags) / sizeof(*clone_namespace_flags);
-	     i++) {
-		unsigned long f = clone_namespace_flags[i];
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, f, f);
-		if ((r = deny(ctx, SCMP_SYS(clone), 1, &c)) < 0)
+	static const uint64_t ns_flags[] = {CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS,
+					    CLONE_NEWIPC,  CLONE_NEWUSER,   CLONE_NEWPID,
+					    CLONE_NEWNET};
+	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(*ns_flags); i++) {
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
+		if ((r = deny(b, SCMP_SYS(clone), EPERM, 1, &c)) < 0)
 			return r;
 	}
-	if (!o->subprocess) {
+	/* New processes: denied without system.subprocess, logged with it. */
+	if (!b->o->subprocess || b->o->notify) {
 		struct scmp_arg_cmp not_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
-		if ((r = deny(ctx, SCMP_SYS(clone), 1, &not_thread)) < 0 ||
-		    (r = deny(ctx, SCMP_SYS(fork), 0, NULL)) < 0 ||
-		    (r = deny(ctx, SCMP_SYS(vfork), 0, NULL)) < 0)
+		if ((r = deny(b, SCMP_SYS(clone), EPERM, 1, &not_thread)) < 0 ||
+		    (r = deny(b, SCMP_SYS(fork), EPERM, 0, NULL)) < 0 ||
+		    (r = deny(b, SCMP_SYS(vfork), EPERM, 0, NULL)) < 0)
 			return r;
 	}
-	if (!o->pid_namespace) {
-		if ((r = deny(ctx, SCMP_SYS(setsid), 0, NULL)) < 0 ||
-		    (r = deny(ctx, SCMP_SYS(setpgid), 0, NULL)) < 0)
+	if (!b->o->pid_namespace) {
+		if ((r = deny(b, SCMP_SYS(setsid), EPERM, 0, NULL)) < 0 ||
+		    (r = deny(b, SCMP_SYS(setpgid), EPERM, 0, NULL)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int add_misc_rules(scmp_filter_ctx ctx)
+static int add_misc_rules(struct builder *b)
 {
 	int r;
-	/* personality: only the query; the rest turn off ASLR or NX. */
 	struct scmp_arg_cmp not_query = SCMP_A0(SCMP_CMP_NE, 0xffffffffULL);
-	if ((r = deny(ctx, SCMP_SYS(personality), 1, &not_query)) < 0)
+	if ((r = deny(b, SCMP_SYS(personality), EPERM, 1, &not_query)) < 0)
 		return r;
-	/* memfd_create + exec would bypass Landlock's execute right. */
-	struct scmp_arg_cmp exec_memfd = SCMP_A1(SCMP_CMP_MASKED_EQ, MFD_NOEXEC_SEAL, 0);
-	if ((r = deny(ctx, SCMP_SYS(memfd_create), 1, &exec_memfd)) < 0)
+	struct scmp_arg_cmp exec_memfd = SCMP_A1(SCMP_CMP_MASKED_EQ, 0x0008U /* NOEXEC_SEAL */, 0);
+	if ((r = deny(b, SCMP_SYS(memfd_create), EPERM, 1, &exec_memfd)) < 0)
 		return r;
-	/* Terminal input injection (CVE-2017-5226 class). */
-	if ((r = deny_int_arg_equal(ctx, SCMP_SYS(ioctl), 1, TIOCSTI)) < 0 ||
-	    (r = deny_int_arg_equal(ctx, SCMP_SYS(ioctl), 1, TIOCLINUX)) < 0)
-		return r;
-	/* A filter of the plugin's own with a listener would take audit
-	 * notifications away from the supervisor. */
+	unsigned n;
+	const uint64_t *ioctls = syscall_policy_denied_ioctls(&n);
+	for (unsigned i = 0; i < n; i++) {
+		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, ioctls[i] & LOW32);
+		if ((r = deny(b, SCMP_SYS(ioctl), EPERM, 1, &c)) < 0)
+			return r;
+	}
 	struct scmp_arg_cmp listener = SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 					       SECCOMP_FILTER_FLAG_NEW_LISTENER);
-	return deny(ctx, SCMP_SYS(seccomp), 1, &listener);
+	if ((r = deny(b, SCMP_SYS(seccomp), EPERM, 1, &listener)) < 0)
+		return r;
+	if (!b->o->metadata && (r = deny_named(b, metadata_syscalls)) < 0)
+		return r;
+	return 0;
+}
+
+static int add_audit_rules(struct builder *b)
+{
+	int r;
+	for (const char *const *name = audited_syscalls; *name; name++) {
+		int nr = seccomp_syscall_resolve_name(*name);
+		if (nr == __NR_SCMP_ERROR || nr < 0)
+			continue;
+		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, nr, 0)) < 0)
+			return r;
+	}
+	if (b->o->metadata) /* allowed, but logged */
+		for (const char *const *name = metadata_syscalls; *name; name++) {
+			int nr = seccomp_syscall_resolve_name(*name);
+			if (nr != __NR_SCMP_ERROR && nr >= 0 &&
+			    (r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, nr, 0)) < 0)
+				return r;
+		}
+	/* sendto with a destination address (a connected send has none). */
+	struct scmp_arg_cmp has_addr = SCMP_A4(SCMP_CMP_NE, 0);
+	return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, has_addr);
 }
 
 static scmp_filter_ctx build_ctx(const struct seccomp_options *o, praxis_error *err)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx) {
+	struct builder b = {.ctx = seccomp_init(SCMP_ACT_ALLOW), .o = o};
+	if (!b.ctx) {
 		praxis_fail(err, -ENOMEM, "seccomp_init failed");
 		return NULL;
 	}
 	/* Only the native ABI: i386 (int 0x80) and x32 syscalls kill the process. */
-	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	for (size_t i = 0; r >= 0 && i < sizeof(denied_syscalls) / sizeof(*denied_syscalls); i++) {
-		int nr = seccomp_syscall_resolve_name(denied_syscalls[i]);
-		if (nr == __NR_SCMP_ERROR || nr < 0)
-			continue; /* not on this architecture */
-		r = deny(ctx, nr, 0, NULL);
-	}
+	int r = seccomp_attr_set(b.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r >= 0)
-		r = add_process_rules(ctx, o);
+		r = deny_named(&b, denied_syscalls);
 	if (r >= 0)
-		r = add_socket_rules(ctx, o);
+		r = add_process_rules(&b);
 	if (r >= 0)
-		r = add_misc_rules(ctx);
+		r = add_socket_rules(&b);
+	if (r >= 0)
+		r = add_misc_rules(&b);
+	if (r >= 0 && o->notify)
+		r = add_audit_rules(&b);
 	if (r < 0) {
 		praxis_fail(err, r, "building the seccomp filter failed: %s", strerror(-r));
-		seccomp_release(ctx);
+		seccomp_release(b.ctx);
 		return NULL;
 	}
-	return ctx;
+	return b.ctx;
+}
+
+/* libseccomp 2.5 exports only to an fd: go through a memfd. */
+static int export_to_memory(scmp_filter_ctx ctx, bool pfc, void **ret, size_t *ret_size)
+{
+	int fd = memfd_create("praxis-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+	off_t size = r >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	char *buf = NULL;
+	if (r >= 0 && size < 0)
+		r = -errno;
+	if (r >= 0 && !(buf = calloc(1, (size_t)size + 1)))
+		r = -ENOMEM;
+	if (r >= 0 && pread(fd, buf, (size_t)size, 0) != size)
+		r = -EIO;
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	*ret_size = (size_t)size;
+	return 0;
 }
 
 int seccomp_build(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err)
@@ -183,32 +237,19 @@ int seccomp_build(const struct seccomp_options *o, struct bpf_program *p, praxis
 	scmp_filter_ctx ctx = build_ctx(o, err);
 	if (!ctx)
 		return err ? err->code : -EINVAL;
-	int r = 0;
-	/* libseccomp 2.5 exports only to an fd. */
-	int fd = memfd_create("praxis-bpf", MFD_CLOEXEC);
-	if (fd < 0)
-		r = -errno;
-	else
-		r = seccomp_export_bpf(ctx, fd);
+	void *buf = NULL;
+	size_t size = 0;
+	int r = export_to_memory(ctx, false, &buf, &size);
 	seccomp_release(ctx);
-	off_t size = r >= 0 ? lseek(fd, 0, SEEK_END) : -1;
-	if (r >= 0 && (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
-		       size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS))
+	if (r >= 0 && (size == 0 || size % sizeof(struct sock_filter) != 0 ||
+		       size / sizeof(struct sock_filter) > BPF_MAXINSNS))
 		r = -E2BIG;
-	if (r >= 0) {
-		p->insns = malloc((size_t)size);
-		if (!p->insns)
-			r = -ENOMEM;
-		else if (pread(fd, p->insns, (size_t)size, 0) != size)
-			r = -EIO;
-		p->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
-	}
-	if (fd >= 0)
-		close(fd);
 	if (r < 0) {
-		bpf_program_free(p);
+		free(buf);
 		return praxis_fail(err, r, "exporting the seccomp filter failed: %s", strerror(-r));
 	}
+	p->insns = buf;
+	p->len = (unsigned short)(size / sizeof(struct sock_filter));
 	return 0;
 }
 
@@ -223,18 +264,10 @@ char *seccomp_describe(const struct seccomp_options *o)
 	scmp_filter_ctx ctx = build_ctx(o, NULL);
 	if (!ctx)
 		return NULL;
-	char *text = NULL;
-	int fd = memfd_create("praxis-pfc", MFD_CLOEXEC);
-	if (fd >= 0 && seccomp_export_pfc(ctx, fd) == 0) {
-		off_t size = lseek(fd, 0, SEEK_END);
-		text = size >= 0 ? calloc(1, (size_t)size + 1) : NULL;
-		if (text && pread(fd, text, (size_t)size, 0) != size) {
-			free(text);
-			text = NULL;
-		}
-	}
-	if (fd >= 0)
-		close(fd);
+	void *text = NULL;
+	size_t size;
+	if (export_to_memory(ctx, true, &text, &size) < 0)
+		text = NULL;
 	seccomp_release(ctx);
 	return text;
 }

@@ -10,6 +10,8 @@ struct seccomp_options {
 	bool net_socket;    /* TCP and UDP sockets */
 	bool net_http;      /* TCP sockets only */
 	bool pid_namespace; /* false: setsid/setpgid are denied so group kill works */
+	bool metadata;      /* chmod/chown/xattr/utimes allowed (filesystem.write whole) */
+	bool notify;        /* audit: route audited syscalls to the supervisor */
 };
 
 struct bpf_program {

@@ -61,6 +61,8 @@ static bool handle_sync(struct run_state *rs, praxis_error *err)
 			kill_run(rs);
 		} else {
 			rs->notify_fd = fd;
+			if (rs->notify)
+				notify_set_fd(rs->notify, fd);
 		}
 		if (write(rs->sync_fd, &ack, 1) != 1)
 			kill_run(rs);
@@ -89,14 +91,16 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	bool deadline_armed = rs->wall_limit > 0;
 	praxis_limit_kind limit = PRAXIS_LIMIT_NONE;
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = rs->pidfd, .events = POLLIN},
-					{.fd = rs->sync_fd, .events = POLLIN}};
+		/* Notifications first: a plugin blocked in one cannot exit. */
+		struct pollfd pfd[3] = {{.fd = rs->pidfd, .events = POLLIN},
+					{.fd = rs->sync_fd, .events = POLLIN},
+					{.fd = rs->notify_fd, .events = POLLIN}};
 		int timeout = -1;
 		if (deadline_armed) {
 			double left = rs->wall_limit - timespec_seconds_since(&rs->start);
 			timeout = left <= 0 ? 0 : (int)(left * 1000) + 1;
 		}
-		int n = poll(pfd, rs->sync_fd >= 0 ? 2 : 1, timeout);
+		int n = poll(pfd, 3, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -107,7 +111,23 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 			kill_run(rs);
 			limit = PRAXIS_LIMIT_WALL;
 			deadline_armed = false;
+			char what[64];
+			snprintf(what, sizeof(what), "wall %.3fs", rs->wall_limit);
+			audit_emit(rs->sink, rs->pid, "limit.exceeded", what, false,
+				   "wall-clock limit reached: the run was killed");
 			continue;
+		}
+		if (rs->notify_fd >= 0 && (pfd[2].revents & POLLIN)) {
+			if (notify_handle(rs->notify) < 0)
+				kill_run(rs); /* a broken listener must not leave the plugin hanging */
+			continue;
+		}
+		if (rs->notify_fd >= 0 && (pfd[2].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			/* every process of the run has left the filter */
+			close(rs->notify_fd);
+			rs->notify_fd = -1;
+			if (rs->notify)
+				rs->notify->fd = -1;
 		}
 		if (rs->sync_fd >= 0 && pfd[1].revents) {
 			if (!handle_sync(rs, err)) {

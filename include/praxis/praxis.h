@@ -81,6 +81,42 @@ enum praxis_sandbox_flags {
 	PRAXIS_NO_PID_NAMESPACE = 1u << 1,
 };
 
+/* ---- audit log --------------------------------------------------------------- */
+
+typedef enum praxis_audit_level {
+	PRAXIS_AUDIT_AUTO = 0, /* ALL when a sink (callback or collected log) is set, else OFF */
+	PRAXIS_AUDIT_OFF,      /* no notification at all: pure kernel enforcement, fastest */
+	PRAXIS_AUDIT_DENIED,   /* denials and lifecycle records only */
+	PRAXIS_AUDIT_ALL,      /* every audited operation, allowed or denied */
+} praxis_audit_level;
+
+/* One security-relevant operation. Strings are valid for the lifetime of
+ * the log that holds the record (or, in a callback, during the call). */
+typedef struct praxis_audit_record {
+	double timestamp;   /* seconds since the Unix epoch (UTC), microsecond resolution */
+	const char *plugin; /* plugin name */
+	uint64_t run_id;    /* unique per run */
+	int pid;            /* in the host's pid namespace; 0 for the host's own records */
+	const char *action; /* capability that governs it ("filesystem.read", ...),
+			       "system.syscall", or a lifecycle name ("run.start", ...) */
+	const char *target; /* path, address:port, program and argv, variable name ... */
+	bool allowed;
+	const char *reason; /* the rule that allowed it, or what is missing */
+} praxis_audit_record;
+
+typedef void (*praxis_audit_callback)(const praxis_audit_record *record, void *userdata);
+
+typedef struct praxis_audit_log praxis_audit_log;
+
+PRAXIS_API size_t praxis_audit_log_count(const praxis_audit_log *log);
+PRAXIS_API const praxis_audit_record *praxis_audit_log_record(const praxis_audit_log *log,
+							      size_t index);
+/* Records that did not fit the log's bound (the log ends with an
+ * "audit.dropped" record saying so). */
+PRAXIS_API uint64_t praxis_audit_log_dropped(const praxis_audit_log *log);
+/* One JSON object (no newline); caller frees. */
+PRAXIS_API char *praxis_audit_record_to_json(const praxis_audit_record *record);
+
 typedef struct praxis_config {
 	const char *plugin_name;  /* for the audit log and messages */
 	const praxis_caps *caps;  /* NULL = base policy; copied */
@@ -93,6 +129,12 @@ typedef struct praxis_config {
 	 * (e.g. 65534). -1 = keep the host's uid (capabilities are dropped). */
 	int64_t run_as_uid;
 	int64_t run_as_gid;
+	praxis_audit_level audit_level;
+	/* Called on the supervising thread for every record, as it happens. */
+	praxis_audit_callback audit_callback;
+	void *audit_userdata;
+	/* Bound of a run's collected log (0 = 100000 records). */
+	size_t audit_max_records;
 } praxis_config;
 
 typedef struct praxis_sandbox praxis_sandbox;
@@ -121,6 +163,7 @@ typedef struct praxis_run_opts {
 	const char *const *argv; /* argv[0] is the program: a path, or a name looked up in PATH */
 	int stdio[3];            /* fds for the plugin's 0/1/2; -1 = /dev/null */
 	const char *cwd;         /* NULL = the host's current directory */
+	bool collect_audit;      /* keep the run's records in result->audit */
 } praxis_run_opts;
 
 PRAXIS_API void praxis_run_opts_init(praxis_run_opts *opts);
@@ -154,7 +197,12 @@ typedef struct praxis_result {
 	int signal;    /* PRAXIS_SIGNALED, or the signal that ended a limited run */
 	praxis_limit_kind limit;
 	praxis_usage usage;
+	uint64_t run_id;
+	praxis_audit_log *audit; /* when collect_audit: the run's records */
 } praxis_result;
+
+/* Free what a result owns (its audit log). */
+PRAXIS_API void praxis_result_release(praxis_result *result);
 
 /* Run OPTS->argv under SB and wait until every process of the run is gone.
  * Returns 0 when the plugin ran (whatever its exit status), or a negative

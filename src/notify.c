@@ -1,0 +1,708 @@
+/* Audit through seccomp user notification.
+ *
+ * Decisions here are of two kinds. Register-only syscalls (socket, clone,
+ * the deny list...) are decided by syscall_policy.c exactly as the
+ * audit-less filter would: registers are copied into the notification, so
+ * there is no race. Path and address syscalls are only *described* here: we
+ * read the plugin's memory, resolve the path the way the kernel will, work out
+ * what Landlock will say, log it, and answer CONTINUE. Landlock enforces, so a
+ * plugin that swaps the path after we read it changes the log line, not the
+ * outcome. */
+#include "notify.h"
+
+/* Log strings are cut to their buffers on purpose. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "syscall_policy.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_RECV
+#define SECCOMP_IOCTL_NOTIF_RECV SECCOMP_IOWR(0, struct seccomp_notif)
+#define SECCOMP_IOCTL_NOTIF_SEND SECCOMP_IOWR(1, struct seccomp_notif_resp)
+#define SECCOMP_IOCTL_NOTIF_ID_VALID SECCOMP_IOW(2, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
+#endif
+#ifndef AT_REMOVEDIR
+#define AT_REMOVEDIR 0x200
+#endif
+
+int notify_init(struct notify_ctx *c, int fd)
+{
+	struct seccomp_notif_sizes sizes;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		return -errno;
+	c->fd = fd;
+	c->req_size = sizes.seccomp_notif > sizeof(*c->req) ? sizes.seccomp_notif : sizeof(*c->req);
+	c->resp_size = sizes.seccomp_notif_resp > sizeof(*c->resp) ? sizes.seccomp_notif_resp
+								    : sizeof(*c->resp);
+	if (fd >= 0)
+		notify_set_fd(c, fd);
+	c->req = calloc(1, c->req_size);
+	c->resp = calloc(1, c->resp_size);
+	return c->req && c->resp ? 0 : -ENOMEM;
+}
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+void notify_set_fd(struct notify_ctx *c, int fd)
+{
+	c->fd = fd;
+	/* The plugin waits while we decide: ask the kernel to hand the CPU
+	 * straight over in both directions (6.6+), which cuts the latency
+	 * of each audited syscall. Older kernels just say EINVAL. */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+}
+
+void notify_release(struct notify_ctx *c)
+{
+	free(c->req);
+	free(c->resp);
+	c->req = NULL;
+	c->resp = NULL;
+}
+
+/* ---- reading the plugin's memory ---- */
+
+/* Read a NUL-terminated string at ADDR. process_vm_readv never splits an
+ * iovec, so the remote side is cut at page boundaries. */
+static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+	if (addr == 0)
+		return -EFAULT;
+	size_t page = 4096, done = 0;
+	while (done + 1 < size) {
+		uint64_t at = addr + done;
+		size_t chunk = page - (size_t)(at % page);
+		if (chunk > size - 1 - done)
+			chunk = size - 1 - done;
+		struct iovec local = {buf + done, chunk};
+		struct iovec remote = {(void *)(uintptr_t)at, chunk};
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			return done ? (buf[done] = '\0', 0) : -errno;
+		char *nul = memchr(buf + done, '\0', (size_t)n);
+		done += (size_t)n;
+		if (nul)
+			return 0;
+	}
+	buf[size - 1] = '\0';
+	return -ENAMETOOLONG;
+}
+
+static int read_bytes(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = {buf, len};
+	struct iovec remote = {(void *)(uintptr_t)addr, len};
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+/* After reading memory: is the syscall still waiting (not a recycled pid)? */
+static bool still_valid(struct notify_ctx *c)
+{
+	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->req->id) == 0;
+}
+
+/* Make a target printable and valid JSON: escape control and non-ASCII bytes. */
+static void sanitize(char *out, size_t size, const char *in)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < size; p++) {
+		if (*p >= 0x20 && *p < 0x7f)
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
+	}
+	out[o] = '\0';
+}
+
+/* ---- mirroring Landlock ---- */
+
+/* Rights Landlock grants at canonical PATH: the union over rules on PATH
+ * or an ancestor directory (file rules only match exactly). */
+static uint64_t rights_at(const struct notify_ctx *c, const char *path, const char **rule)
+{
+	uint64_t rights = 0;
+	size_t best = 0;
+	const struct landlock_plan *p = c->landlock;
+	for (size_t k = 0; k < p->n_rules + c->n_extra; k++) {
+		const struct ll_path_rule *r = k < p->n_rules ? &p->rules[k] : &c->extra[k - p->n_rules];
+		if (!r->path)
+			continue;
+		size_t len = strlen(r->path);
+		bool match = strcmp(r->path, "/") == 0 ||
+			     (strncmp(path, r->path, len) == 0 &&
+			      (path[len] == '\0' || path[len] == '/'));
+		if (match) {
+			rights |= r->access;
+			if (len >= best) {
+				best = len;
+				*rule = r->path;
+			}
+		}
+	}
+	char self[32];
+	int n = snprintf(self, sizeof(self), "/proc/%d", c->init_pid);
+	if (strncmp(path, self, (size_t)n) == 0 && (path[n] == '\0' || path[n] == '/')) {
+		rights |= p->proc_self_access;
+		*rule = "/proc/<plugin pid>";
+	}
+	return rights;
+}
+
+struct resolved {
+	char path[PATH_MAX + 256]; /* canonical, or "pipe:[..]"-style for anonymous files */
+	bool exists;
+	bool is_dir;
+	bool anonymous;
+};
+
+/* Resolve PATH as the plugin's thread PID would, relative to DIRFD. When the
+ * last component does not exist (or FOLLOW is false and we want the entry
+ * itself), the parent is resolved and the name appended. */
+static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_ok,
+		   struct resolved *out)
+{
+	char base_path[64];
+	int base = AT_FDCWD;
+	memset(out, 0, sizeof(*out));
+	if (path[0] != '/') {
+		if ((int)dirfd == AT_FDCWD)
+			snprintf(base_path, sizeof(base_path), "/proc/%d/cwd", pid);
+		else
+			snprintf(base_path, sizeof(base_path), "/proc/%d/fd/%d", pid, (int)dirfd);
+		base = open(base_path, O_PATH | O_CLOEXEC);
+		if (base < 0)
+			return -errno;
+	}
+	int flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+	int fd = (path[0] == '\0' && empty_ok) ? dup(base) : openat(base, path, flags);
+	int r = 0;
+	char link[64];
+	if (fd >= 0) {
+		struct stat st;
+		out->exists = true;
+		if (fstat(fd, &st) == 0)
+			out->is_dir = S_ISDIR(st.st_mode);
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, out->path, sizeof(out->path) - 1);
+		if (n < 0)
+			r = -errno;
+		else
+			out->path[n] = '\0';
+		out->anonymous = out->path[0] != '/';
+		close(fd);
+	} else if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) {
+		/* Not there (yet): describe it through its parent. */
+		char parent[PATH_MAX];
+		const char *slash = strrchr(path, '/');
+		const char *name = slash ? slash + 1 : path;
+		if (slash == path)
+			snprintf(parent, sizeof(parent), "/");
+		else if (slash)
+			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+		else
+			snprintf(parent, sizeof(parent), ".");
+		int pfd = openat(base, parent, O_PATH | O_CLOEXEC);
+		if (pfd < 0) {
+			r = -errno;
+		} else {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+			ssize_t n = readlink(link, out->path, PATH_MAX);
+			if (n < 0)
+				r = -errno;
+			else
+				snprintf(out->path + n, sizeof(out->path) - (size_t)n, "%s%s",
+					 (n == 1 && out->path[0] == '/') ? "" : "/", name);
+			close(pfd);
+		}
+	} else {
+		r = -errno;
+	}
+	if (base >= 0 && base != AT_FDCWD)
+		close(base);
+	return r;
+}
+
+static void parent_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		snprintf(out, size, "/");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+/* Does Landlock grant NEED at PATH? Fills REASON either way. */
+static bool landlock_allows(const struct notify_ctx *c, const char *path, uint64_t need,
+			    const char *cap, char *reason, size_t rsize)
+{
+	if (!c->landlock) {
+		snprintf(reason, rsize, "not enforced (no Landlock, degraded mode)");
+		return true;
+	}
+	need &= c->landlock->attr.handled_access_fs;
+	const char *rule = NULL;
+	uint64_t have = rights_at(c, path, &rule);
+	if ((have & need) == need) {
+		snprintf(reason, rsize, "granted beneath %s", rule ? rule : "/");
+		return true;
+	}
+	snprintf(reason, rsize, "no %s grant covers this path", cap);
+	return false;
+}
+
+/* ---- answering ---- */
+
+static int reply(struct notify_ctx *c, int error, bool cont)
+{
+	memset(c->resp, 0, c->resp_size);
+	c->resp->id = c->req->id;
+	if (cont)
+		c->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else
+		c->resp->error = -error;
+	if (ioctl(c->fd, SECCOMP_IOCTL_NOTIF_SEND, c->resp) < 0 && errno != ENOENT)
+		return -errno;
+	return 0; /* ENOENT: the thread died or was interrupted meanwhile */
+}
+
+static const char *syscall_name(int nr, char *buf, size_t size)
+{
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	snprintf(buf, size, "%s", name ? name : "?");
+	free(name);
+	if (!name)
+		snprintf(buf, size, "syscall %d", nr);
+	return buf;
+}
+
+/* ---- per-syscall handlers ---- */
+
+struct call {
+	struct notify_ctx *c;
+	pid_t pid;
+	int nr;
+	const uint64_t *a;
+	char target[PATH_MAX + 512];
+	char reason[PATH_MAX + 128];
+};
+
+static int log_and_continue(struct call *k, const char *action, bool allowed)
+{
+	audit_emit(k->c->sink, k->pid, action, k->target, allowed, k->reason);
+	return reply(k->c, 0, true);
+}
+
+static int register_decision(struct call *k, const char *action, int error, const char *why)
+{
+	if (error)
+		snprintf(k->reason, sizeof(k->reason), "%s", why);
+	else if (!k->reason[0])
+		snprintf(k->reason, sizeof(k->reason), "allowed by policy");
+	audit_emit(k->c->sink, k->pid, action, k->target, error == 0, k->reason);
+	return error ? reply(k->c, error, false) : reply(k->c, 0, true);
+}
+
+static uint64_t open_rights(uint64_t flags, const struct resolved *r, bool *write)
+{
+	uint64_t need = 0;
+	int acc = (int)(flags & O_ACCMODE);
+	*write = acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+	if (flags & O_PATH)
+		return 0; /* Landlock does not restrict O_PATH handles */
+	if (acc == O_RDONLY || acc == O_RDWR)
+		need |= r->is_dir ? LL_FS_READ_DIR : LL_FS_READ_FILE;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		need |= LL_FS_WRITE_FILE;
+	if ((flags & O_TRUNC) && r->exists)
+		need |= LL_FS_TRUNCATE;
+	return need;
+}
+
+static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t flags)
+{
+	struct notify_ctx *c = k->c;
+	char path[PATH_MAX];
+	struct resolved r;
+	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0 || !still_valid(c))
+		return reply(c, 0, true); /* let the kernel report EFAULT itself */
+	int e = resolve(k->pid, dirfd, path, !(flags & O_NOFOLLOW), false, &r);
+	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
+	bool write;
+	uint64_t need = open_rights(flags, &r, &write);
+	const char *action = write ? PRAXIS_CAP_FS_WRITE : PRAXIS_CAP_FS_READ;
+	if (e == -ENOENT || e == -ENOTDIR) {
+		/* the kernel will answer ENOENT before any access check */
+		snprintf(k->reason, sizeof(k->reason), "does not exist");
+		return log_and_continue(k, action, true);
+	}
+	if (e < 0) {
+		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
+		return log_and_continue(k, action, false);
+	}
+	if (r.anonymous || need == 0) {
+		snprintf(k->reason, sizeof(k->reason), r.anonymous ? "anonymous file (pipe, socket...)"
+								    : "O_PATH handle: no access");
+		return log_and_continue(k, action, true);
+	}
+	bool ok;
+	if (!r.exists && (flags & O_CREAT)) {
+		char parent[sizeof(r.path)];
+		parent_of(r.path, parent, sizeof(parent));
+		ok = landlock_allows(c, parent, LL_FS_MAKE_REG, action, k->reason, sizeof(k->reason)) &&
+		     landlock_allows(c, r.path, need, action, k->reason, sizeof(k->reason));
+	} else if (!r.exists) {
+		snprintf(k->reason, sizeof(k->reason), "does not exist");
+		return log_and_continue(k, action, true);
+	} else {
+		ok = landlock_allows(c, r.path, need, action, k->reason, sizeof(k->reason));
+	}
+	return log_and_continue(k, action, ok);
+}
+
+/* mkdir, mknod, unlink, rmdir, symlink, truncate: one path, a right on it or its parent. */
+static int handle_path_op(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t need,
+			  bool on_parent, bool follow)
+{
+	struct notify_ctx *c = k->c;
+	char path[PATH_MAX];
+	struct resolved r;
+	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0 || !still_valid(c))
+		return reply(c, 0, true);
+	int e = resolve(k->pid, dirfd, path, follow, false, &r);
+	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
+	if (e < 0) {
+		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
+		return log_and_continue(k, PRAXIS_CAP_FS_WRITE, false);
+	}
+	char where[sizeof(r.path)];
+	if (on_parent)
+		parent_of(r.path, where, sizeof(where));
+	else
+		snprintf(where, sizeof(where), "%s", r.path);
+	bool ok = landlock_allows(c, where, need, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason));
+	return log_and_continue(k, PRAXIS_CAP_FS_WRITE, ok);
+}
+
+/* rename, link: two paths; removal/creation rights on both parents. */
+static int handle_two_paths(struct call *k, int64_t olddir, uint64_t oldp, int64_t newdir,
+			    uint64_t newp, bool is_link)
+{
+	struct notify_ctx *c = k->c;
+	char p1[PATH_MAX], p2[PATH_MAX];
+	struct resolved r1, r2;
+	if (read_string(k->pid, oldp, p1, sizeof(p1)) < 0 ||
+	    read_string(k->pid, newp, p2, sizeof(p2)) < 0 || !still_valid(c))
+		return reply(c, 0, true);
+	int e1 = resolve(k->pid, olddir, p1, false, false, &r1);
+	int e2 = resolve(k->pid, newdir, p2, false, false, &r2);
+	char s1[PATH_MAX + 256], s2[PATH_MAX + 256];
+	sanitize(s1, sizeof(s1), e1 == 0 ? r1.path : p1);
+	sanitize(s2, sizeof(s2), e2 == 0 ? r2.path : p2);
+	snprintf(k->target, sizeof(k->target), "%s -> %s", s1, s2);
+	if (e1 < 0 || e2 < 0) {
+		snprintf(k->reason, sizeof(k->reason), "cannot be resolved");
+		return log_and_continue(k, PRAXIS_CAP_FS_WRITE, false);
+	}
+	char d1[sizeof(r1.path)], d2[sizeof(r2.path)];
+	parent_of(r1.path, d1, sizeof(d1));
+	parent_of(r2.path, d2, sizeof(d2));
+	uint64_t make = r1.is_dir ? LL_FS_MAKE_DIR : LL_FS_MAKE_REG;
+	uint64_t remove = r1.is_dir ? LL_FS_REMOVE_DIR : LL_FS_REMOVE_FILE;
+	uint64_t refer = strcmp(d1, d2) ? LL_FS_REFER : 0;
+	bool ok = (is_link || landlock_allows(c, d1, remove | refer, PRAXIS_CAP_FS_WRITE, k->reason,
+					      sizeof(k->reason))) &&
+		  landlock_allows(c, d2, make | refer, PRAXIS_CAP_FS_WRITE, k->reason,
+				  sizeof(k->reason));
+	if (ok && is_link && refer &&
+	    !landlock_allows(c, d1, LL_FS_REFER, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason)))
+		ok = false;
+	return log_and_continue(k, PRAXIS_CAP_FS_WRITE, ok);
+}
+
+static void append_argv(struct call *k, uint64_t argv_addr)
+{
+	size_t len = strlen(k->target);
+	for (int i = 0; i < 64 && argv_addr; i++) {
+		uint64_t ptr;
+		char arg[512], clean[1024];
+		arg[0] = '\0';
+		if (read_bytes(k->pid, argv_addr + (uint64_t)i * 8, &ptr, sizeof(ptr)) < 0 || !ptr)
+			break;
+		if (read_string(k->pid, ptr, arg, sizeof(arg)) < 0 && !arg[0])
+			break;
+		sanitize(clean, sizeof(clean), arg);
+		int n = snprintf(k->target + len, sizeof(k->target) - len, "%s%s", i ? " " : " [",
+				 clean);
+		if (n < 0 || (size_t)n >= sizeof(k->target) - len - 2)
+			break;
+		len += (size_t)n;
+	}
+	if (len + 2 < sizeof(k->target))
+		strcat(k->target, "]");
+}
+
+static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t argv_addr,
+		       uint64_t flags)
+{
+	struct notify_ctx *c = k->c;
+	char path[PATH_MAX];
+	struct resolved r;
+	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0)
+		path[0] = '\0';
+	int e = resolve(k->pid, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW),
+			(flags & AT_EMPTY_PATH) != 0, &r);
+	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
+	append_argv(k, argv_addr);
+	if (!still_valid(c))
+		return 0;
+	bool first = c->execs++ == 0;
+	bool ok;
+	if (e < 0) {
+		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
+		ok = false;
+	} else {
+		ok = landlock_allows(c, r.path, LL_FS_EXECUTE, PRAXIS_CAP_SUBPROCESS, k->reason,
+				     sizeof(k->reason));
+		if (ok && first)
+			snprintf(k->reason, sizeof(k->reason), "the plugin's program");
+	}
+	return log_and_continue(k, PRAXIS_CAP_SUBPROCESS, ok);
+}
+
+static void format_sockaddr(struct call *k, const void *sa, size_t len)
+{
+	const struct sockaddr *s = sa;
+	char ip[INET6_ADDRSTRLEN];
+	if (len >= sizeof(struct sockaddr_in) && s->sa_family == AF_INET) {
+		const struct sockaddr_in *in = sa;
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		snprintf(k->target, sizeof(k->target), "%s:%u", ip, ntohs(in->sin_port));
+	} else if (len >= sizeof(struct sockaddr_in6) && s->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		snprintf(k->target, sizeof(k->target), "[%s]:%u", ip, ntohs(in6->sin6_port));
+	} else if (len > sizeof(sa_family_t) && s->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = sa;
+		size_t n = len - offsetof(struct sockaddr_un, sun_path);
+		char name[sizeof(un->sun_path) + 1];
+		if (n > sizeof(un->sun_path))
+			n = sizeof(un->sun_path);
+		bool abstract = n > 0 && un->sun_path[0] == '\0';
+		memcpy(name, un->sun_path + abstract, n - abstract);
+		name[n - abstract] = '\0';
+		char clean[512];
+		sanitize(clean, sizeof(clean), name);
+		snprintf(k->target, sizeof(k->target), "unix:%s%s", abstract ? "@" : "", clean);
+	} else {
+		snprintf(k->target, sizeof(k->target), "family %u", len ? s->sa_family : 0);
+	}
+}
+
+static int handle_address(struct call *k, const char *verb, uint64_t addr, uint64_t len)
+{
+	struct notify_ctx *c = k->c;
+	struct sockaddr_storage ss;
+	if (!addr || len == 0)
+		return reply(c, 0, true); /* connected send: no destination to log */
+	if (len > sizeof(ss))
+		len = sizeof(ss);
+	memset(&ss, 0, sizeof(ss));
+	if (read_bytes(k->pid, addr, &ss, len) < 0 || !still_valid(c))
+		return reply(c, 0, true);
+	format_sockaddr(k, &ss, len);
+	const struct seccomp_options *o = c->policy;
+	const char *action = o->net_socket || !o->net_http ? PRAXIS_CAP_NET_SOCKET : PRAXIS_CAP_NET_HTTP;
+	bool ok;
+	bool inet = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+	if (ss.ss_family == AF_UNIX) {
+		ok = true; /* only socketpairs exist; the kernel answers for the rest */
+		snprintf(k->reason, sizeof(k->reason), "%s on a UNIX socket", verb);
+	} else if (!inet) {
+		ok = false;
+		snprintf(k->reason, sizeof(k->reason), "address family not allowed");
+	} else if (o->net_socket) {
+		ok = true;
+		snprintf(k->reason, sizeof(k->reason), "network.socket");
+	} else if (!o->net_http) {
+		ok = false;
+		snprintf(k->reason, sizeof(k->reason), "no network capability");
+	} else if (strcmp(verb, "connect") != 0) {
+		ok = false;
+		snprintf(k->reason, sizeof(k->reason), "network.http allows outgoing TCP connects only");
+	} else {
+		uint16_t port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+							       : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		ok = false;
+		for (size_t i = 0; i < c->n_http_ports; i++)
+			ok = ok || c->http_ports[i] == port;
+		snprintf(k->reason, sizeof(k->reason),
+			 ok ? "network.http port" : "port not granted by network.http");
+	}
+	char verbed[PATH_MAX + 600];
+	snprintf(verbed, sizeof(verbed), "%s %s", verb, k->target);
+	snprintf(k->target, sizeof(k->target), "%s", verbed);
+	return log_and_continue(k, action, ok);
+}
+
+static int handle_sendmsg(struct call *k)
+{
+	struct msghdr mh;
+	if (read_bytes(k->pid, k->a[1], &mh, sizeof(mh)) < 0)
+		return reply(k->c, 0, true);
+	return handle_address(k, "sendmsg", (uint64_t)(uintptr_t)mh.msg_name, mh.msg_namelen);
+}
+
+static int handle_socket(struct call *k)
+{
+	static const char *const families[] = {[AF_UNIX] = "unix",   [AF_INET] = "inet",
+					       [AF_INET6] = "inet6", [AF_NETLINK] = "netlink",
+					       [AF_PACKET] = "packet"};
+	static const char *const types[] = {[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",
+					    [SOCK_RAW] = "raw", [SOCK_SEQPACKET] = "seqpacket"};
+	uint64_t fam = k->a[0] & 0xffffffff, type = k->a[1] & 0xf;
+	const char *fn = fam < sizeof(families) / sizeof(*families) && families[fam] ? families[fam] : NULL;
+	const char *tn = type < sizeof(types) / sizeof(*types) && types[type] ? types[type] : NULL;
+	char fbuf[16], tbuf[16];
+	snprintf(fbuf, sizeof(fbuf), "%u", (unsigned)fam);
+	snprintf(tbuf, sizeof(tbuf), "%u", (unsigned)type);
+	snprintf(k->target, sizeof(k->target), "socket %s/%s protocol %u", fn ? fn : fbuf,
+		 tn ? tn : tbuf, (unsigned)(k->a[2] & 0xffffffff));
+	const struct seccomp_options *o = k->c->policy;
+	int err = decide_socket(o, k->a[0], k->a[1], k->a[2]);
+	const char *why = !o->net_socket && !o->net_http ? "no network capability"
+			  : o->net_socket ? "network.socket allows TCP and UDP over IPv4/IPv6 only"
+					  : "network.http allows TCP over IPv4/IPv6 only";
+	return register_decision(k, o->net_http && !o->net_socket ? PRAXIS_CAP_NET_HTTP
+								   : PRAXIS_CAP_NET_SOCKET,
+				 err, why);
+}
+
+static int handle_denied_syscall(struct call *k, int error, const char *why)
+{
+	char name[64];
+	snprintf(k->target, sizeof(k->target), "%s", syscall_name(k->nr, name, sizeof(name)));
+	return register_decision(k, "system.syscall", error, why);
+}
+
+int notify_handle(struct notify_ctx *c)
+{
+	memset(c->req, 0, c->req_size);
+	if (ioctl(c->fd, SECCOMP_IOCTL_NOTIF_RECV, c->req) < 0)
+		return errno == EINTR || errno == ENOENT ? 0 : -errno;
+	struct call k = {.c = c, .pid = (pid_t)c->req->pid, .nr = c->req->data.nr};
+	const uint64_t *a = (const uint64_t *)c->req->data.args;
+	k.a = a;
+	const struct seccomp_options *o = c->policy;
+	const int64_t cwd = AT_FDCWD;
+	switch (k.nr) {
+	case SYS_open: return handle_open(&k, cwd, a[0], a[1]);
+	case SYS_creat: return handle_open(&k, cwd, a[0], O_CREAT | O_WRONLY | O_TRUNC);
+	case SYS_openat: return handle_open(&k, (int64_t)(int)a[0], a[1], a[2]);
+	case SYS_openat2: {
+		uint64_t how_flags = 0;
+		if (read_bytes(k.pid, a[2], &how_flags, sizeof(how_flags)) < 0)
+			return reply(c, 0, true);
+		return handle_open(&k, (int64_t)(int)a[0], a[1], how_flags);
+	}
+	case SYS_mkdir: return handle_path_op(&k, cwd, a[0], LL_FS_MAKE_DIR, true, false);
+	case SYS_mkdirat: return handle_path_op(&k, (int)a[0], a[1], LL_FS_MAKE_DIR, true, false);
+	case SYS_mknod: return handle_path_op(&k, cwd, a[0], LL_FS_MAKE_REG, true, false);
+	case SYS_mknodat: return handle_path_op(&k, (int)a[0], a[1], LL_FS_MAKE_REG, true, false);
+	case SYS_unlink: return handle_path_op(&k, cwd, a[0], LL_FS_REMOVE_FILE, true, false);
+	case SYS_rmdir: return handle_path_op(&k, cwd, a[0], LL_FS_REMOVE_DIR, true, false);
+	case SYS_unlinkat:
+		return handle_path_op(&k, (int)a[0], a[1],
+				      (a[2] & AT_REMOVEDIR) ? LL_FS_REMOVE_DIR : LL_FS_REMOVE_FILE,
+				      true, false);
+	case SYS_symlink: return handle_path_op(&k, cwd, a[1], LL_FS_MAKE_SYM, true, false);
+	case SYS_symlinkat: return handle_path_op(&k, (int)a[1], a[2], LL_FS_MAKE_SYM, true, false);
+	case SYS_truncate: return handle_path_op(&k, cwd, a[0], LL_FS_TRUNCATE, false, true);
+	case SYS_rename: return handle_two_paths(&k, cwd, a[0], cwd, a[1], false);
+	case SYS_renameat:
+	case SYS_renameat2: return handle_two_paths(&k, (int)a[0], a[1], (int)a[2], a[3], false);
+	case SYS_link: return handle_two_paths(&k, cwd, a[0], cwd, a[1], true);
+	case SYS_linkat: return handle_two_paths(&k, (int)a[0], a[1], (int)a[2], a[3], true);
+	case SYS_execve: return handle_exec(&k, cwd, a[0], a[1], 0);
+	case SYS_execveat: return handle_exec(&k, (int)a[0], a[1], a[2], a[4]);
+	case SYS_connect: return handle_address(&k, "connect", a[1], a[2]);
+	case SYS_bind: return handle_address(&k, "bind", a[1], a[2]);
+	case SYS_sendto: return handle_address(&k, "sendto", a[4], a[5]);
+	case SYS_sendmsg: return handle_sendmsg(&k);
+	case SYS_sendmmsg: return reply(c, 0, true);
+	case SYS_socket: return handle_socket(&k);
+	case SYS_socketpair:
+		snprintf(k.target, sizeof(k.target), "socketpair family %u", (unsigned)a[0]);
+		snprintf(k.reason, sizeof(k.reason), "UNIX socketpairs are always allowed");
+		return register_decision(&k, PRAXIS_CAP_NET_SOCKET, decide_socketpair(a[0]),
+					 "only AF_UNIX socketpairs are allowed");
+	case SYS_fork:
+	case SYS_vfork:
+		snprintf(k.target, sizeof(k.target), k.nr == SYS_fork ? "fork" : "vfork");
+		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, decide_fork(o),
+					 "system.subprocess not granted");
+	case SYS_clone: {
+		snprintf(k.target, sizeof(k.target), "clone flags 0x%llx", (unsigned long long)a[0]);
+		int err = decide_clone(o, a[0]);
+		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, err,
+					 o->subprocess ? "new namespaces are never allowed"
+						       : "system.subprocess not granted");
+	}
+	case SYS_personality:
+		return handle_denied_syscall(&k, decide_personality(a[0]), "changes ASLR/NX behaviour");
+	case SYS_memfd_create:
+		return handle_denied_syscall(&k, decide_memfd_create(a[1]),
+					     "an executable memfd would bypass the execute right");
+	case SYS_ioctl:
+		return handle_denied_syscall(&k, decide_ioctl(a[1]),
+					     "terminal injection / inode flag change");
+	case SYS_seccomp:
+		return handle_denied_syscall(&k, decide_seccomp(a[1]),
+					     "a second seccomp listener would hide operations");
+	case SYS_setsid:
+	case SYS_setpgid:
+		return handle_denied_syscall(&k, EPERM,
+					     "would escape the run's process group (no pid namespace)");
+	default:
+		break;
+	}
+	/* Metadata syscalls and the deny list. */
+	char name[64];
+	syscall_name(k.nr, name, sizeof(name));
+	for (const char *const *m = metadata_syscalls; *m; m++)
+		if (strcmp(*m, name) == 0) {
+			snprintf(k.target, sizeof(k.target), "%s", name);
+			snprintf(k.reason, sizeof(k.reason), "filesystem.write for the whole filesystem");
+			return register_decision(
+				&k, PRAXIS_CAP_FS_WRITE, decide_metadata(o),
+				"changing metadata (mode, owner, times, xattrs) needs filesystem.write for the whole filesystem");
+		}
+	return handle_denied_syscall(&k, EPERM, "never allowed in a sandbox");
+}

@@ -1,0 +1,128 @@
+#include "syscall_policy.h"
+
+#include <errno.h>
+#include <linux/fs.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+/* Syscalls no plugin needs: debugging other processes, mounts, namespaces,
+ * kernel objects that widen attack surface, and io_uring (its operations are
+ * not syscalls, so seccomp and the audit log would not see them). */
+const char *const denied_syscalls[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
+	"mount", "umount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount",
+	"fspick", "move_mount", "open_tree", "mount_setattr",
+	"unshare", "setns",
+	"bpf", "perf_event_open", "userfaultfd", "fanotify_init",
+	"keyctl", "add_key", "request_key",
+	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
+	"acct", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime", "clock_adjtime",
+	"adjtimex", "syslog", "iopl", "ioperm", "quotactl", "quotactl_fd", "vhangup",
+	"open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "uselib", "nfsservctl",
+	"_sysctl", "create_module", "get_kernel_syms", "query_module", "vm86", "vm86old",
+	"modify_ldt", NULL,
+};
+
+const char *const metadata_syscalls[] = {
+	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+	"setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+	"setxattrat", "removexattrat", "utime", "utimes", "futimesat", "utimensat", NULL,
+};
+
+#define LOW32(x) ((x) & 0xffffffffULL)
+
+int decide_socket(const struct seccomp_options *o, uint64_t family, uint64_t type,
+		  uint64_t protocol)
+{
+	if (!o->net_socket && !o->net_http)
+		return EPERM;
+	family = LOW32(family);
+	if (family != AF_INET && family != AF_INET6)
+		return EPERM;
+	uint64_t base = type & 0xf;
+	if (base != SOCK_STREAM && !(base == SOCK_DGRAM && o->net_socket))
+		return EPERM;
+	switch (LOW32(protocol)) {
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: case IPPROTO_SCTP: case IPPROTO_UDPLITE:
+	case IPPROTO_MPTCP:
+		return EPERM; /* ride on stream/dgram sockets but escape TCP rules */
+	}
+	return 0;
+}
+
+int decide_socketpair(uint64_t family)
+{
+	return family == AF_UNIX ? 0 : EPERM;
+}
+
+static const uint64_t clone_namespace_flags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
+					      CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+					      CLONE_NEWNET;
+
+int decide_clone(const struct seccomp_options *o, uint64_t flags)
+{
+	if (flags & clone_namespace_flags)
+		return EPERM;
+	if (!(flags & CLONE_THREAD) && !o->subprocess)
+		return EPERM;
+	return 0;
+}
+
+int decide_fork(const struct seccomp_options *o)
+{
+	return o->subprocess ? 0 : EPERM;
+}
+
+int decide_personality(uint64_t persona)
+{
+	/* Only the query: the rest turn off ASLR or NX. */
+	return persona == 0xffffffffULL ? 0 : EPERM;
+}
+
+int decide_memfd_create(uint64_t flags)
+{
+	/* An executable memfd would bypass Landlock's execute right. */
+	return (flags & MFD_NOEXEC_SEAL) ? 0 : EPERM;
+}
+
+/* ioctl requests that change things Landlock does not see: terminal input
+ * injection (CVE-2017-5226 class) and inode flags of files merely opened. */
+static const uint64_t denied_ioctls[] = {TIOCSTI, TIOCLINUX, FS_IOC_SETFLAGS,
+					 FS_IOC_FSSETXATTR};
+
+int decide_ioctl(uint64_t request)
+{
+	for (unsigned i = 0; i < sizeof(denied_ioctls) / sizeof(*denied_ioctls); i++)
+		if (LOW32(request) == LOW32(denied_ioctls[i]))
+			return EPERM;
+	return 0;
+}
+
+int decide_seccomp(uint64_t flags)
+{
+	/* A listener of the plugin's own would take notifications from us. */
+	return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? EPERM : 0;
+}
+
+int decide_metadata(const struct seccomp_options *o)
+{
+	return o->metadata ? 0 : EPERM;
+}
+
+const uint64_t *syscall_policy_denied_ioctls(unsigned *n);
+const uint64_t *syscall_policy_denied_ioctls(unsigned *n)
+{
+	*n = sizeof(denied_ioctls) / sizeof(*denied_ioctls);
+	return denied_ioctls;
+}

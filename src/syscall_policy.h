@@ -1,0 +1,29 @@
+#ifndef PRAXIS_SYSCALL_POLICY_H
+#define PRAXIS_SYSCALL_POLICY_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seccomp_filter.h"
+
+/* Decisions that depend only on syscall registers. The seccomp builder
+ * enumerates them into BPF, and the audit supervisor calls them for the
+ * same syscalls: one source of truth, and race-free because registers are
+ * copied into the notification. Each returns 0 (allow) or a positive errno. */
+int decide_socket(const struct seccomp_options *o, uint64_t family, uint64_t type,
+		  uint64_t protocol);
+int decide_socketpair(uint64_t family);
+int decide_clone(const struct seccomp_options *o, uint64_t flags);
+int decide_fork(const struct seccomp_options *o);
+int decide_personality(uint64_t persona);
+int decide_memfd_create(uint64_t flags);
+int decide_ioctl(uint64_t request);
+int decide_seccomp(uint64_t flags);
+int decide_metadata(const struct seccomp_options *o);
+
+/* Metadata-changing syscalls Landlock does not cover (chmod, chown,
+ * xattr, utimes), allowed only when filesystem.write covers everything. */
+extern const char *const metadata_syscalls[];
+/* Syscalls never allowed. */
+extern const char *const denied_syscalls[];
+
+#endif
