@@ -18,6 +18,7 @@ struct run_args {
 	const char *report_path;
 	const char *cwd;
 	bool dump_policy;
+	bool relay_output;
 	FILE *audit_file;
 };
 
@@ -60,7 +61,11 @@ static void run_usage(FILE *f)
 	      "  --cpu SECONDS         CPU time limit\n"
 	      "  --wall SECONDS        wall-clock limit, e.g. 30s\n"
 	      "  --max-procs N         process/thread limit\n"
-	      "  --max-output SIZE     output limit\n"
+	      "  --max-output SIZE     output limit (stdout/stderr then go through praxis)\n"
+	      "  --max-open-files N    open files per process\n"
+	      "  --max-file-size SIZE  size of any file written\n"
+	      "  (limits default to memory 1G, cpu 60s, wall 300s, 256 processes,\n"
+	      "   1024 open files, 1G files; 0 means unlimited)\n"
 	      "  --user UID[:GID]      (root host) run the plugin as this uid/gid\n"
 	      "  --cwd DIR             working directory of the plugin\n"
 	      "  --no-pid-namespace    do not use a pid namespace\n"
@@ -101,7 +106,7 @@ static int parse_user(const char *s, praxis_config *cfg)
 enum {
 	OPT_ALLOW = 1000, OPT_AUDIT, OPT_REPORT, OPT_MEMORY, OPT_CPU, OPT_WALL, OPT_MAX_PROCS,
 	OPT_MAX_OUTPUT, OPT_USER, OPT_CWD, OPT_NO_PIDNS, OPT_DEGRADED, OPT_DUMP, OPT_HELP,
-	OPT_AUDIT_LEVEL,
+	OPT_AUDIT_LEVEL, OPT_MAX_FILES, OPT_MAX_FILE_SIZE,
 };
 
 static const struct option long_options[] = {
@@ -109,6 +114,8 @@ static const struct option long_options[] = {
 	{"audit", required_argument, NULL, OPT_AUDIT},
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"audit-level", required_argument, NULL, OPT_AUDIT_LEVEL},
+	{"max-open-files", required_argument, NULL, OPT_MAX_FILES},
+	{"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
 	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"cpu", required_argument, NULL, OPT_CPU},
 	{"wall", required_argument, NULL, OPT_WALL},
@@ -170,6 +177,15 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_MAX_OUTPUT:
 			if (!parse_size(optarg, &a->cfg.limits.max_output_bytes))
 				return bad_value("--max-output", optarg);
+			a->relay_output = a->cfg.limits.max_output_bytes > 0;
+			break;
+		case OPT_MAX_FILES:
+			if (!parse_count(optarg, &a->cfg.limits.max_open_files))
+				return bad_value("--max-open-files", optarg);
+			break;
+		case OPT_MAX_FILE_SIZE:
+			if (!parse_size(optarg, &a->cfg.limits.max_file_bytes))
+				return bad_value("--max-file-size", optarg);
 			break;
 		case OPT_USER:
 			if (parse_user(optarg, &a->cfg) < 0)
@@ -209,10 +225,13 @@ static FILE *open_output(const char *path)
 
 static int write_report(const char *path, const praxis_sandbox *sb, const praxis_result *res)
 {
-	json_t *usage = json_pack("{s:f, s:f, s:f, s:I}", "wall_seconds", res->usage.wall_seconds,
-				  "user_cpu_seconds", res->usage.user_cpu_seconds,
-				  "system_cpu_seconds", res->usage.system_cpu_seconds,
-				  "peak_memory_bytes", (json_int_t)res->usage.peak_memory_bytes);
+	json_t *usage = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I}", "wall_seconds",
+				  res->usage.wall_seconds, "user_cpu_seconds",
+				  res->usage.user_cpu_seconds, "system_cpu_seconds",
+				  res->usage.system_cpu_seconds, "peak_memory_bytes",
+				  (json_int_t)res->usage.peak_memory_bytes, "peak_tasks",
+				  (json_int_t)res->usage.peak_tasks, "output_bytes",
+				  (json_int_t)res->usage.output_bytes);
 	json_t *degr = json_array();
 	for (const char *const *d = praxis_sandbox_degradations(sb); *d; d++)
 		json_array_append_new(degr, json_string(*d));
@@ -222,6 +241,11 @@ static int write_report(const char *path, const praxis_sandbox *sb, const praxis
 		"signal", res->status != PRAXIS_EXITED ? json_integer(res->signal) : json_null(),
 		"limit", res->status == PRAXIS_LIMIT ? json_string(praxis_limit_name(res->limit)) : json_null(),
 		"usage", usage, "not_enforced", degr);
+	if (report) {
+		char run[20];
+		snprintf(run, sizeof(run), "%016llx", (unsigned long long)res->run_id);
+		json_object_set_new(report, "run", json_string(run));
+	}
 	FILE *f = report ? open_output(path) : NULL;
 	int r = -1;
 	if (f) {
@@ -282,6 +306,8 @@ int cmd_run(int argc, char **argv)
 	praxis_run_opts_init(&opts);
 	opts.argv = (const char *const *)argv + optind;
 	opts.cwd = a.cwd;
+	if (a.relay_output)
+		opts.output = PRAXIS_OUTPUT_RELAY;
 	praxis_result res;
 	int r = praxis_sandbox_run(sb, &opts, &res, &err);
 	if (r < 0) {
@@ -291,8 +317,12 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	status = exit_status(&res);
+	if (res.status == PRAXIS_LIMIT)
+		fprintf(stderr, "praxis run: %s limit exceeded: the plugin was stopped\n",
+			praxis_limit_name(res.limit));
 	if (a.report_path && write_report(a.report_path, sb, &res) < 0)
 		status = EXIT_SETUP_FAILED;
+	praxis_result_release(&res);
 out:
 	praxis_sandbox_free(sb);
 	praxis_caps_free(a.caps);

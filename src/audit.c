@@ -64,6 +64,10 @@ void praxis_result_release(praxis_result *result)
 		return;
 	audit_log_free(result->audit);
 	result->audit = NULL;
+	free(result->stdout_data);
+	free(result->stderr_data);
+	result->stdout_data = result->stderr_data = NULL;
+	result->stdout_size = result->stderr_size = 0;
 }
 
 /* Keep REC (deep copy). One slot past the bound is kept for the

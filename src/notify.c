@@ -183,15 +183,44 @@ struct resolved {
 	bool anonymous;
 };
 
+static pid_t thread_group_of(pid_t tid)
+{
+	char path[48], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tid;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	const char *t = strstr(buf, "\nTgid:");
+	return t ? (pid_t)atoi(t + 7) : tid;
+}
+
+/* "/proc/self" and "/proc/thread-self" mean the plugin's, not ours. */
+static const char *rewrite_proc_self(pid_t tid, const char *path, char *buf, size_t size)
+{
+	if (strncmp(path, "/proc/self", 10) == 0 && (path[10] == '/' || path[10] == '\0')) {
+		snprintf(buf, size, "/proc/%d%s", thread_group_of(tid), path + 10);
+		return buf;
+	}
+	if (strncmp(path, "/proc/thread-self", 17) == 0 && (path[17] == '/' || path[17] == '\0')) {
+		snprintf(buf, size, "/proc/%d/task/%d%s", thread_group_of(tid), tid, path + 17);
+		return buf;
+	}
+	return path;
+}
+
 /* Resolve PATH as the plugin's thread PID would, relative to DIRFD. When the
  * last component does not exist (or FOLLOW is false and we want the entry
  * itself), the parent is resolved and the name appended. */
 static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_ok,
 		   struct resolved *out)
 {
-	char base_path[64];
+	char base_path[64], proc_path[PATH_MAX];
 	int base = AT_FDCWD;
 	memset(out, 0, sizeof(*out));
+	path = rewrite_proc_self(pid, path, proc_path, sizeof(proc_path));
 	if (path[0] != '/') {
 		if ((int)dirfd == AT_FDCWD)
 			snprintf(base_path, sizeof(base_path), "/proc/%d/cwd", pid);

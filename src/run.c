@@ -130,7 +130,9 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	char *exec_path = NULL;
 	struct exec_rules er = {0};
 	int sync[2] = {-1, -1};
-	struct run_state rs = {.pidfd = -1, .sync_fd = -1, .notify_fd = -1};
+	struct run_state rs = {.pidfd = -1, .sync_fd = -1, .notify_fd = -1,
+			       .out_fd = {-1, -1}, .out_dest = {-1, -1}};
+	int out_write[2] = {-1, -1};
 	struct notify_ctx nc = {.fd = -1};
 	struct audit_sink sink = {.plugin = sb->plugin_name,
 				  .run_id = new_run_id(),
@@ -170,8 +172,24 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		r = praxis_fail(err, -errno, "socketpair: %s", strerror(errno));
 		goto out;
 	}
+	int stdio[3] = {opts->stdio[0], opts->stdio[1], opts->stdio[2]};
+	rs.output_mode = opts->output;
+	if (opts->output != PRAXIS_OUTPUT_DIRECT) {
+		for (int i = 0; i < 2; i++) {
+			int p[2];
+			if (pipe2(p, O_CLOEXEC) < 0) {
+				r = praxis_fail(err, -errno, "pipe: %s", strerror(errno));
+				goto out;
+			}
+			rs.out_fd[i] = p[0];
+			out_write[i] = p[1];
+			rs.out_dest[i] = opts->stdio[1 + i];
+			stdio[1 + i] = p[1];
+		}
+	}
+	rs.limits = sb->limits;
 	struct child_plan plan = {
-		.stdio = {opts->stdio[0], opts->stdio[1], opts->stdio[2]},
+		.stdio = {stdio[0], stdio[1], stdio[2]},
 		.sync_fd = sync[1],
 		.id_maps = {sb->id_maps[0], sb->id_maps[1], sb->id_maps[2]},
 		.cwd = opts->cwd,
@@ -200,6 +218,9 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
 	close(sync[1]);
 	sync[1] = -1;
+	for (int i = 0; i < 2; i++)
+		if (out_write[i] >= 0)
+			close(out_write[i]); /* the plugin holds the only write ends now */
 	if (r < 0) {
 		r = praxis_fail(err, r, "cannot start the plugin process (clone3%s): %s",
 				sb->clone_flags & CLONE_NEWPID ? " with a new pid namespace" : "",
@@ -217,10 +238,30 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	if (r >= 0)
 		audit_end(&sink, rs.pid, result);
 out:
-	if (r >= 0)
+	if (r >= 0) {
 		result->audit = sink.log;
-	else
+		result->stdout_data = rs.captured[0].data;
+		result->stdout_size = rs.captured[0].len;
+		result->stderr_data = rs.captured[1].data;
+		result->stderr_size = rs.captured[1].len;
+		if (opts->output == PRAXIS_OUTPUT_CAPTURE) {
+			/* always valid strings, even when nothing was written */
+			if (!result->stdout_data)
+				result->stdout_data = calloc(1, 1);
+			if (!result->stderr_data)
+				result->stderr_data = calloc(1, 1);
+		}
+	} else {
 		audit_log_free(sink.log);
+		free(rs.captured[0].data);
+		free(rs.captured[1].data);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (out_write[i] >= 0)
+			close(out_write[i]);
+		if (rs.out_fd[i] >= 0)
+			close(rs.out_fd[i]);
+	}
 	notify_release(&nc);
 	if (rs.sync_fd >= 0)
 		close(rs.sync_fd);

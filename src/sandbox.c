@@ -15,7 +15,7 @@
 static const char *const system_dirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
 					  "/libx32"};
 static const char *const system_files[] = {"/etc/ld.so.cache", "/etc/ld.so.preload",
-					   "/etc/localtime", "/proc/cpuinfo", "/proc/meminfo",
+					   "/etc/localtime", "/etc/ssl/openssl.cnf", "/proc/cpuinfo", "/proc/meminfo",
 					   "/proc/sys/vm/overcommit_memory",
 					   "/sys/devices/system/cpu"};
 static const char *const read_devices[] = {"/dev/zero", "/dev/urandom", "/dev/random"};
@@ -23,6 +23,15 @@ static const char *const read_devices[] = {"/dev/zero", "/dev/urandom", "/dev/ra
 void praxis_config_init(praxis_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->limits = (praxis_limits){
+		.memory_bytes = PRAXIS_DEFAULT_MEMORY_BYTES,
+		.cpu_seconds = PRAXIS_DEFAULT_CPU_SECONDS,
+		.wall_seconds = PRAXIS_DEFAULT_WALL_SECONDS,
+		.max_procs = PRAXIS_DEFAULT_MAX_PROCS,
+		.max_output_bytes = PRAXIS_DEFAULT_MAX_OUTPUT_BYTES,
+		.max_open_files = PRAXIS_DEFAULT_MAX_OPEN_FILES,
+		.max_file_bytes = PRAXIS_DEFAULT_MAX_FILE_BYTES,
+	};
 	cfg->run_as_uid = -1;
 	cfg->run_as_gid = -1;
 }
@@ -141,6 +150,29 @@ static int plan_landlock(praxis_sandbox *sb, praxis_error *err)
 	return 0;
 }
 
+/* Kernel backstops behind the supervisor's tree-wide accounting. */
+static void plan_rlimits(praxis_sandbox *sb)
+{
+	const praxis_limits *l = &sb->limits;
+	sb->rlimits[sb->n_rlimits++] = (struct child_rlimit){RLIMIT_CORE, {0, 0}};
+	if (l->cpu_seconds > 0) {
+		/* per process: SIGXCPU a second after the tree's budget, SIGKILL after two */
+		rlim_t soft = (rlim_t)l->cpu_seconds + 1;
+		sb->rlimits[sb->n_rlimits++] = (struct child_rlimit){RLIMIT_CPU, {soft, soft + 1}};
+	}
+	/* Binds within the run's own user namespace (unprivileged hosts);
+	 * uid 0 is exempt, so root hosts rely on the supervisor. */
+	if (l->max_procs > 0)
+		sb->rlimits[sb->n_rlimits++] =
+			(struct child_rlimit){RLIMIT_NPROC, {l->max_procs, l->max_procs}};
+	if (l->max_open_files > 0)
+		sb->rlimits[sb->n_rlimits++] =
+			(struct child_rlimit){RLIMIT_NOFILE, {l->max_open_files, l->max_open_files}};
+	if (l->max_file_bytes > 0)
+		sb->rlimits[sb->n_rlimits++] =
+			(struct child_rlimit){RLIMIT_FSIZE, {l->max_file_bytes, l->max_file_bytes}};
+}
+
 static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_error *err)
 {
 	bool root = geteuid() == 0;
@@ -173,7 +205,7 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 		}
 	}
 	sb->drop_privileged_caps = root || (sb->clone_flags & CLONE_NEWUSER);
-	sb->rlimits[sb->n_rlimits++] = (struct child_rlimit){RLIMIT_CORE, {0, 0}};
+	plan_rlimits(sb);
 	return 0;
 }
 
@@ -319,8 +351,8 @@ char *praxis_sandbox_describe(const praxis_sandbox *sb)
 
 const char *praxis_limit_name(praxis_limit_kind kind)
 {
-	static const char *const names[] = {"none", "memory", "cpu", "wall", "processes", "output",
-					    "files"};
+	static const char *const names[] = {"none",      "memory", "cpu",      "wall",
+					    "processes", "output", "file_size"};
 	return (unsigned)kind < sizeof(names) / sizeof(*names) ? names[kind] : "unknown";
 }
 

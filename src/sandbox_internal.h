@@ -11,6 +11,7 @@
 #include "notify.h"
 #include "seccomp_filter.h"
 #include "strv.h"
+#include "tree_sampler.h"
 
 #define MAX_RLIMITS 8
 
@@ -58,6 +59,11 @@ int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *r
 		pid_t *ret_pid);
 
 /* supervise.c: the per-run event loop. */
+struct output_buffer {
+	char *data;
+	size_t len, cap;
+};
+
 struct run_state {
 	int pidfd;
 	pid_t pid;
@@ -71,6 +77,18 @@ struct run_state {
 	int notify_fd;
 	struct notify_ctx *notify; /* NULL: no audit notifications */
 	struct audit_sink *sink;
+	praxis_limits limits;
+	praxis_output_mode output_mode;
+	int out_fd[2];   /* read ends of the plugin's stdout/stderr pipes, or -1 */
+	int out_dest[2]; /* PRAXIS_OUTPUT_RELAY destinations */
+	struct output_buffer captured[2];
+	uint64_t output_bytes;
+	struct tree_sampler sampler;
+	uint64_t peak_rss;
+	uint64_t peak_tasks;
+	double tree_cpu;
+	bool wall_fired;
+	praxis_limit_kind limit;
 };
 
 int supervise(struct run_state *rs, praxis_result *result, praxis_error *err);

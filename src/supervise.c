@@ -1,10 +1,13 @@
 /* One poll loop per run: the child's pidfd, the sync socket (setup errors,
- * the seccomp listener), and the wall-clock deadline. No signals, no
+ * the seccomp listener), audit notifications, relayed/captured output, the
+ * wall-clock deadline and the tree sampler's tick. No signal handlers, no
  * SIGCHLD: the host's signal state is never touched. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -25,6 +28,8 @@
 #define P_PIDFD 3
 #endif
 
+#define SAMPLE_INTERVAL 0.010 /* seconds between tree samples */
+
 double timespec_seconds_since(const struct timespec *start)
 {
 	struct timespec now;
@@ -35,6 +40,18 @@ double timespec_seconds_since(const struct timespec *start)
 static void kill_run(struct run_state *rs)
 {
 	syscall(SYS_pidfd_send_signal, rs->pidfd, SIGKILL, NULL, 0);
+}
+
+static void hit_limit(struct run_state *rs, praxis_limit_kind kind, const char *what)
+{
+	kill_run(rs);
+	if (rs->limit != PRAXIS_LIMIT_NONE)
+		return; /* the first limit is the one that ended the run */
+	rs->limit = kind;
+	char reason[128];
+	snprintf(reason, sizeof(reason), "%s limit reached: the run was killed",
+		 praxis_limit_name(kind));
+	audit_emit(rs->sink, rs->pid, "limit.exceeded", what, false, reason);
 }
 
 /* Returns false when the sync socket is done (EOF or error). */
@@ -72,7 +89,114 @@ static bool handle_sync(struct run_state *rs, praxis_error *err)
 	return false;
 }
 
-static void fill_result(const siginfo_t *si, const struct rusage *ru, praxis_result *result)
+/* Write all of BUF to FD. SIGPIPE from a closed destination is kept from
+ * the host: blocked on this thread for the write and consumed if raised. */
+static void relay_write(int fd, const char *buf, size_t len)
+{
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (errno == EPIPE) {
+				struct timespec zero = {0, 0};
+				sigtimedwait(&pipe_set, NULL, &zero);
+			}
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void capture_append(struct output_buffer *b, const char *data, size_t len, size_t bound)
+{
+	if (b->len + len > bound)
+		len = bound > b->len ? bound - b->len : 0;
+	if (len == 0)
+		return;
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		char *grown = realloc(b->data, cap);
+		if (!grown)
+			return;
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+/* Read what is there on output I; false at EOF. */
+static bool handle_output(struct run_state *rs, int i)
+{
+	char buf[65536];
+	ssize_t n = read(rs->out_fd[i], buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	uint64_t max = rs->limits.max_output_bytes;
+	rs->output_bytes += (uint64_t)n;
+	size_t keep = (size_t)n;
+	if (max && rs->output_bytes > max) {
+		uint64_t over = rs->output_bytes - max;
+		keep = over >= (uint64_t)n ? 0 : (size_t)((uint64_t)n - over);
+	}
+	if (rs->output_mode == PRAXIS_OUTPUT_RELAY)
+		relay_write(rs->out_dest[i], buf, keep);
+	else
+		capture_append(&rs->captured[i], buf, keep, (size_t)(max ? max : SIZE_MAX / 2));
+	if (max && rs->output_bytes > max) {
+		char what[64];
+		snprintf(what, sizeof(what), "output %llu bytes", (unsigned long long)max);
+		hit_limit(rs, PRAXIS_LIMIT_OUTPUT, what);
+		return false;
+	}
+	return true;
+}
+
+static void close_output(struct run_state *rs, int i)
+{
+	if (rs->out_fd[i] >= 0)
+		close(rs->out_fd[i]);
+	rs->out_fd[i] = -1;
+}
+
+static void sample_tree(struct run_state *rs)
+{
+	struct tree_usage u;
+	if (tree_sample(&rs->sampler, &u) < 0)
+		return;
+	const praxis_limits *l = &rs->limits;
+	if (u.rss_bytes > rs->peak_rss)
+		rs->peak_rss = u.rss_bytes;
+	if (u.tasks > rs->peak_tasks)
+		rs->peak_tasks = u.tasks;
+	rs->tree_cpu = u.cpu_seconds;
+	char what[64];
+	if (l->memory_bytes && u.rss_bytes > l->memory_bytes) {
+		snprintf(what, sizeof(what), "memory %llu bytes", (unsigned long long)l->memory_bytes);
+		hit_limit(rs, PRAXIS_LIMIT_MEMORY, what);
+	} else if (l->cpu_seconds > 0 && u.cpu_seconds >= l->cpu_seconds) {
+		snprintf(what, sizeof(what), "cpu %.3fs", l->cpu_seconds);
+		hit_limit(rs, PRAXIS_LIMIT_CPU, what);
+	} else if (l->max_procs && u.tasks > l->max_procs) {
+		snprintf(what, sizeof(what), "processes %llu", (unsigned long long)l->max_procs);
+		hit_limit(rs, PRAXIS_LIMIT_PROCS, what);
+	}
+}
+
+static void fill_result(struct run_state *rs, const siginfo_t *si, const struct rusage *ru,
+			praxis_result *result)
 {
 	if (si->si_code == CLD_EXITED) {
 		result->status = PRAXIS_EXITED;
@@ -81,61 +205,91 @@ static void fill_result(const siginfo_t *si, const struct rusage *ru, praxis_res
 		result->status = PRAXIS_SIGNALED;
 		result->signal = si->si_status;
 	}
-	result->usage.user_cpu_seconds = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6;
-	result->usage.system_cpu_seconds = (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
-	result->usage.peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024;
+	praxis_usage *u = &result->usage;
+	u->user_cpu_seconds = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6;
+	u->system_cpu_seconds = (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+	u->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024;
+	if (rs->peak_rss > u->peak_memory_bytes)
+		u->peak_memory_bytes = rs->peak_rss;
+	u->peak_tasks = rs->peak_tasks ? rs->peak_tasks : 1;
+	u->output_bytes = rs->output_bytes;
+	/* The kernel's backstops end a run with a signal of their own. */
+	if (rs->limit == PRAXIS_LIMIT_NONE && result->status == PRAXIS_SIGNALED) {
+		double cpu = u->user_cpu_seconds + u->system_cpu_seconds;
+		const praxis_limits *l = &rs->limits;
+		if (result->signal == SIGXCPU ||
+		    (result->signal == SIGKILL && l->cpu_seconds > 0 && cpu >= l->cpu_seconds))
+			hit_limit(rs, PRAXIS_LIMIT_CPU, "cpu (RLIMIT_CPU)");
+		else if (result->signal == SIGXFSZ)
+			hit_limit(rs, PRAXIS_LIMIT_FILE_SIZE, "file size (RLIMIT_FSIZE)");
+	}
+	if (rs->limit != PRAXIS_LIMIT_NONE) {
+		result->status = PRAXIS_LIMIT;
+		result->limit = rs->limit;
+	}
+}
+
+static int poll_timeout(struct run_state *rs, double next_tick)
+{
+	double now = timespec_seconds_since(&rs->start), until = -1;
+	if (rs->wall_limit > 0 && !rs->wall_fired)
+		until = rs->wall_limit;
+	if (next_tick > 0 && (until < 0 || next_tick < until))
+		until = next_tick;
+	if (until < 0)
+		return -1;
+	return until <= now ? 0 : (int)((until - now) * 1000) + 1;
 }
 
 int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 {
-	bool deadline_armed = rs->wall_limit > 0;
-	praxis_limit_kind limit = PRAXIS_LIMIT_NONE;
+	const praxis_limits *l = &rs->limits;
+	bool sampling = l->memory_bytes || l->cpu_seconds > 0 || l->max_procs;
+	double next_tick = sampling ? SAMPLE_INTERVAL : 0;
+	tree_sampler_init(&rs->sampler, rs->pid);
 	for (;;) {
 		/* Notifications first: a plugin blocked in one cannot exit. */
-		struct pollfd pfd[3] = {{.fd = rs->pidfd, .events = POLLIN},
+		struct pollfd pfd[5] = {{.fd = rs->notify_fd, .events = POLLIN},
+					{.fd = rs->pidfd, .events = POLLIN},
 					{.fd = rs->sync_fd, .events = POLLIN},
-					{.fd = rs->notify_fd, .events = POLLIN}};
-		int timeout = -1;
-		if (deadline_armed) {
-			double left = rs->wall_limit - timespec_seconds_since(&rs->start);
-			timeout = left <= 0 ? 0 : (int)(left * 1000) + 1;
-		}
-		int n = poll(pfd, 3, timeout);
+					{.fd = rs->out_fd[0], .events = POLLIN},
+					{.fd = rs->out_fd[1], .events = POLLIN}};
+		int n = poll(pfd, 5, poll_timeout(rs, next_tick));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			kill_run(rs);
-			return praxis_fail(err, -errno, "poll: %s", strerror(errno));
+			break;
 		}
-		if (n == 0 && deadline_armed) {
-			kill_run(rs);
-			limit = PRAXIS_LIMIT_WALL;
-			deadline_armed = false;
+		double now = timespec_seconds_since(&rs->start);
+		if (rs->wall_limit > 0 && !rs->wall_fired && now >= rs->wall_limit) {
+			rs->wall_fired = true;
 			char what[64];
 			snprintf(what, sizeof(what), "wall %.3fs", rs->wall_limit);
-			audit_emit(rs->sink, rs->pid, "limit.exceeded", what, false,
-				   "wall-clock limit reached: the run was killed");
-			continue;
+			hit_limit(rs, PRAXIS_LIMIT_WALL, what);
 		}
-		if (rs->notify_fd >= 0 && (pfd[2].revents & POLLIN)) {
+		if (next_tick > 0 && now >= next_tick) {
+			sample_tree(rs);
+			next_tick = now + SAMPLE_INTERVAL;
+		}
+		if (rs->notify_fd >= 0 && (pfd[0].revents & POLLIN)) {
 			if (notify_handle(rs->notify) < 0)
 				kill_run(rs); /* a broken listener must not leave the plugin hanging */
-			continue;
-		}
-		if (rs->notify_fd >= 0 && (pfd[2].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+		} else if (rs->notify_fd >= 0 && pfd[0].revents) {
 			/* every process of the run has left the filter */
 			close(rs->notify_fd);
 			rs->notify_fd = -1;
 			if (rs->notify)
 				rs->notify->fd = -1;
 		}
-		if (rs->sync_fd >= 0 && pfd[1].revents) {
-			if (!handle_sync(rs, err)) {
-				close(rs->sync_fd);
-				rs->sync_fd = -1;
-			}
+		if (rs->sync_fd >= 0 && pfd[2].revents && !handle_sync(rs, err)) {
+			close(rs->sync_fd);
+			rs->sync_fd = -1;
 		}
-		if (pfd[0].revents)
+		for (int i = 0; i < 2; i++)
+			if (rs->out_fd[i] >= 0 && pfd[3 + i].revents && !handle_output(rs, i))
+				close_output(rs, i);
+		if (pfd[1].revents)
 			break;
 	}
 	if (rs->group_kill)
@@ -143,14 +297,24 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	siginfo_t si = {0};
 	struct rusage ru = {0};
 	while (syscall(SYS_waitid, P_PIDFD, rs->pidfd, &si, WEXITED | __WALL, &ru) < 0) {
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			tree_sampler_free(&rs->sampler);
 			return praxis_fail(err, -errno, "waitid: %s", strerror(errno));
+		}
 	}
 	result->usage.wall_seconds = timespec_seconds_since(&rs->start);
-	fill_result(&si, &ru, result);
-	if (limit != PRAXIS_LIMIT_NONE) {
-		result->status = PRAXIS_LIMIT;
-		result->limit = limit;
+	/* Every writer is gone: drain what is left in the pipes. */
+	for (int i = 0; i < 2; i++) {
+		if (rs->out_fd[i] >= 0)
+			fcntl(rs->out_fd[i], F_SETFL, O_NONBLOCK);
+		while (rs->out_fd[i] >= 0 && handle_output(rs, i)) {
+			struct pollfd p = {.fd = rs->out_fd[i], .events = POLLIN};
+			if (poll(&p, 1, 0) <= 0)
+				break;
+		}
+		close_output(rs, i);
 	}
+	fill_result(rs, &si, &ru, result);
+	tree_sampler_free(&rs->sampler);
 	return 0;
 }

@@ -61,14 +61,25 @@ PRAXIS_API const char *const *praxis_capability_names(void);
 
 /* ---- limits -------------------------------------------------------------- */
 
+/* Limits of one run, enforced on its whole process tree. 0 = unlimited.
+ * praxis_config_init() sets finite defaults (PRAXIS_DEFAULT_*). */
 typedef struct praxis_limits {
-	uint64_t memory_bytes; /* 0 = unlimited */
-	double cpu_seconds;    /* 0 = unlimited */
-	double wall_seconds;   /* 0 = unlimited */
-	uint64_t max_procs;    /* 0 = unlimited */
-	uint64_t max_output_bytes;
-	uint64_t max_open_files;
+	uint64_t memory_bytes;     /* resident memory of the tree (sampled every 10 ms) */
+	double cpu_seconds;        /* user+system CPU of the tree */
+	double wall_seconds;       /* from start to the end of the last process */
+	uint64_t max_procs;        /* processes + threads alive at once */
+	uint64_t max_output_bytes; /* stdout+stderr, when relayed or captured */
+	uint64_t max_open_files;   /* per process (RLIMIT_NOFILE) */
+	uint64_t max_file_bytes;   /* size of any file written (RLIMIT_FSIZE) */
 } praxis_limits;
+
+#define PRAXIS_DEFAULT_MEMORY_BYTES (1024ULL << 20)
+#define PRAXIS_DEFAULT_CPU_SECONDS 60.0
+#define PRAXIS_DEFAULT_WALL_SECONDS 300.0
+#define PRAXIS_DEFAULT_MAX_PROCS 256
+#define PRAXIS_DEFAULT_MAX_OUTPUT_BYTES (64ULL << 20)
+#define PRAXIS_DEFAULT_MAX_OPEN_FILES 1024
+#define PRAXIS_DEFAULT_MAX_FILE_BYTES (1024ULL << 20)
 
 /* ---- sandbox -------------------------------------------------------------- */
 
@@ -159,9 +170,17 @@ PRAXIS_API const char *const *praxis_sandbox_environment(const praxis_sandbox *s
 
 /* ---- runs ----------------------------------------------------------------- */
 
+typedef enum praxis_output_mode {
+	PRAXIS_OUTPUT_DIRECT = 0, /* the plugin writes to stdio[1]/stdio[2] itself (fastest;
+				     max_output_bytes does not apply) */
+	PRAXIS_OUTPUT_RELAY,      /* through the host, counted, forwarded to stdio[1]/stdio[2] */
+	PRAXIS_OUTPUT_CAPTURE,    /* kept in the result (bounded by max_output_bytes) */
+} praxis_output_mode;
+
 typedef struct praxis_run_opts {
 	const char *const *argv; /* argv[0] is the program: a path, or a name looked up in PATH */
 	int stdio[3];            /* fds for the plugin's 0/1/2; -1 = /dev/null */
+	praxis_output_mode output;
 	const char *cwd;         /* NULL = the host's current directory */
 	bool collect_audit;      /* keep the run's records in result->audit */
 } praxis_run_opts;
@@ -181,14 +200,17 @@ typedef enum praxis_limit_kind {
 	PRAXIS_LIMIT_WALL,
 	PRAXIS_LIMIT_PROCS,
 	PRAXIS_LIMIT_OUTPUT,
-	PRAXIS_LIMIT_FILES,
+	PRAXIS_LIMIT_FILE_SIZE,
 } praxis_limit_kind;
 
 typedef struct praxis_usage {
 	double wall_seconds;
 	double user_cpu_seconds;
 	double system_cpu_seconds;
-	uint64_t peak_memory_bytes; /* max RSS over the process tree */
+	uint64_t peak_memory_bytes; /* peak resident memory of the tree (sampled) or of
+				       its largest process, whichever is larger */
+	uint64_t peak_tasks;        /* processes + threads alive at once (sampled) */
+	uint64_t output_bytes;      /* stdout+stderr seen by the host (relay/capture) */
 } praxis_usage;
 
 typedef struct praxis_result {
@@ -199,9 +221,13 @@ typedef struct praxis_result {
 	praxis_usage usage;
 	uint64_t run_id;
 	praxis_audit_log *audit; /* when collect_audit: the run's records */
+	char *stdout_data;       /* PRAXIS_OUTPUT_CAPTURE: NUL-terminated, bounded */
+	size_t stdout_size;
+	char *stderr_data;
+	size_t stderr_size;
 } praxis_result;
 
-/* Free what a result owns (its audit log). */
+/* Free what a result owns (audit log, captured output). */
 PRAXIS_API void praxis_result_release(praxis_result *result);
 
 /* Run OPTS->argv under SB and wait until every process of the run is gone.

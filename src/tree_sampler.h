@@ -1,0 +1,28 @@
+#ifndef PRAXIS_TREE_SAMPLER_H
+#define PRAXIS_TREE_SAMPLER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Resource use of a whole process tree, sampled from /proc. Processes are
+ * classified once, when first seen, by their parent; only members of the
+ * tree are read again on later samples, so a sample costs a directory read
+ * plus one stat read per member (this kernel may lack /proc/.../children). */
+struct tree_sampler {
+	pid_t root;
+	struct known_pid *known; /* sorted by pid */
+	size_t n, cap;
+};
+
+struct tree_usage {
+	uint64_t rss_bytes;  /* resident memory, summed over the tree */
+	double cpu_seconds;  /* user+system of live members and of what they reaped */
+	unsigned tasks;      /* processes + threads alive */
+	unsigned processes;
+};
+
+void tree_sampler_init(struct tree_sampler *t, pid_t root);
+void tree_sampler_free(struct tree_sampler *t);
+int tree_sample(struct tree_sampler *t, struct tree_usage *out);
+
+#endif
