@@ -55,7 +55,6 @@ struct child_plan {
 	uid_t uid;
 	gid_t gid;
 	bool drop_privileged_caps; /* bounding set + securebits, needs CAP_SETPCAP */
-	int cap_last_cap;
 	const struct landlock_plan *landlock; /* NULL: no Landlock (degraded) */
 	const struct ll_path_rule *extra_rules;
 	size_t n_extra_rules;

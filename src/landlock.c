@@ -38,6 +38,18 @@ int landlock_abi(void)
 	return abi < 0 ? -errno : (int)abi;
 }
 
+char *fd_path(int fd)
+{
+	/* One readlink instead of realpath()'s one per component. */
+	char link[40], buf[4096];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 int landlock_plan_add_path(struct landlock_plan *plan, const char *path, uint64_t access,
 			   bool optional, praxis_error *err)
 {
@@ -62,7 +74,7 @@ int landlock_plan_add_path(struct landlock_plan *plan, const char *path, uint64_
 		return 0;
 	}
 	struct ll_path_rule *grown = realloc(plan->rules, (plan->n_rules + 1) * sizeof(*grown));
-	char *resolved = realpath(path, NULL);
+	char *resolved = fd_path(fd);
 	if (!grown || !resolved) {
 		free(resolved);
 		if (grown)

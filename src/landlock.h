@@ -66,6 +66,8 @@ int landlock_abi(void);
  * to the plan's ABI and, for a non-directory, to file rights. */
 int landlock_plan_add_path(struct landlock_plan *plan, const char *path, uint64_t access,
 			   bool optional, praxis_error *err);
+/* The canonical path of an open fd (caller frees), or NULL. */
+char *fd_path(int fd);
 int landlock_plan_add_port(struct landlock_plan *plan, uint16_t port);
 void landlock_plan_free(struct landlock_plan *plan);
 /* Append a human-readable list of rules to F (a FILE *). */

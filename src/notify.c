@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <seccomp.h>
@@ -77,8 +78,12 @@ void notify_set_fd(struct notify_ctx *c, int fd)
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 }
 
+static void finish_pending(struct notify_ctx *c);
+
 void notify_release(struct notify_ctx *c)
 {
+	finish_pending(c);
+	name_cache_free(&c->names);
 	free(c->req);
 	free(c->resp);
 	c->req = NULL;
@@ -555,58 +560,351 @@ static void format_sockaddr(struct call *k, const void *sa, size_t len)
 	}
 }
 
-static int handle_address(struct call *k, const char *verb, uint64_t addr, uint64_t len)
+/* ---- network.http: decided and performed here, race-free ---- */
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#define MAX_EMULATED_SEND 65536
+
+/* A copy of the plugin's fd FD (the same open socket). */
+static int take_fd(struct call *k, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, k->pid, PIDFD_THREAD);
+	if (pidfd < 0)
+		return -errno;
+	int dup = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int e = errno;
+	close(pidfd);
+	if (dup < 0)
+		return -e;
+	if (!still_valid(k->c)) { /* the pid may have been reused */
+		close(dup);
+		return -ESRCH;
+	}
+	return dup;
+}
+
+static int socket_info(int fd, int *domain, int *type)
+{
+	socklen_t l = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &l) < 0)
+		return -errno;
+	l = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &l) < 0)
+		return -errno;
+	return 0;
+}
+
+static int reply_value(struct notify_ctx *c, int64_t val, int error)
+{
+	memset(c->resp, 0, c->resp_size);
+	c->resp->id = c->req->id;
+	c->resp->val = val;
+	c->resp->error = error ? -error : 0;
+	if (ioctl(c->fd, SECCOMP_IOCTL_NOTIF_SEND, c->resp) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* A blocking connect runs on a thread of its own so the supervisor keeps
+ * serving the run (and its wall limit) while the handshake takes its time. */
+struct pending_connect {
+	struct pending_connect *next;
+	pthread_t thread;
+	int listener, sock;
+	uint64_t id;
+	struct sockaddr_storage addr;
+	socklen_t len;
+};
+
+static void *connect_thread(void *arg)
+{
+	struct pending_connect *pc = arg;
+	int r = connect(pc->sock, (struct sockaddr *)&pc->addr, pc->len);
+	struct seccomp_notif_resp resp = {.id = pc->id, .error = r < 0 ? -errno : 0};
+	ioctl(pc->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	return NULL;
+}
+
+static void finish_pending(struct notify_ctx *c)
+{
+	while (c->pending) {
+		struct pending_connect *pc = c->pending;
+		c->pending = pc->next;
+		shutdown(pc->sock, SHUT_RDWR); /* aborts a handshake still under way */
+		pthread_join(pc->thread, NULL);
+		close(pc->sock);
+		free(pc);
+	}
+}
+
+static int emulate_connect(struct call *k, int sock, const struct sockaddr_storage *ss,
+			   socklen_t len)
+{
+	struct notify_ctx *c = k->c;
+	int fl = fcntl(sock, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		int r = connect(sock, (const struct sockaddr *)ss, len);
+		int e = r < 0 ? errno : 0;
+		close(sock);
+		return reply_value(c, 0, e);
+	}
+	struct pending_connect *pc = calloc(1, sizeof(*pc));
+	if (!pc) {
+		close(sock);
+		return reply_value(c, 0, ENOMEM);
+	}
+	*pc = (struct pending_connect){.listener = c->fd, .sock = sock, .id = c->req->id,
+				       .addr = *ss, .len = len, .next = c->pending};
+	if (pthread_create(&pc->thread, NULL, connect_thread, pc) != 0) {
+		close(sock);
+		free(pc);
+		return reply_value(c, 0, EAGAIN);
+	}
+	c->pending = pc;
+	return 0;
+}
+
+/* UDP sends under network.http: copy, check, send from here. */
+static int emulate_send(struct call *k, int sock, const struct msghdr *mh_in,
+			const struct sockaddr_storage *dest, socklen_t dlen, int flags, ssize_t *sent)
+{
+	size_t total = 0;
+	struct iovec iov[16];
+	if (mh_in->msg_iovlen > 16 || mh_in->msg_controllen > 0)
+		return EPERM; /* control data (e.g. source address) is not for plugins */
+	if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh_in->msg_iov, iov,
+		       mh_in->msg_iovlen * sizeof(*iov)) < 0)
+		return EFAULT;
+	for (size_t i = 0; i < mh_in->msg_iovlen; i++)
+		total += iov[i].iov_len;
+	if (total > MAX_EMULATED_SEND)
+		return EMSGSIZE;
+	char *buf = malloc(total ? total : 1);
+	if (!buf)
+		return ENOMEM;
+	size_t off = 0;
+	for (size_t i = 0; i < mh_in->msg_iovlen; i++) {
+		if (iov[i].iov_len &&
+		    read_bytes(k->pid, (uint64_t)(uintptr_t)iov[i].iov_base, buf + off, iov[i].iov_len) < 0) {
+			free(buf);
+			return EFAULT;
+		}
+		off += iov[i].iov_len;
+	}
+	*sent = sendto(sock, buf, total, flags | MSG_NOSIGNAL, dlen ? (const struct sockaddr *)dest : NULL,
+		       dlen);
+	int e = *sent < 0 ? errno : 0;
+	free(buf);
+	return e;
+}
+
+static const char *net_action(const struct seccomp_options *o)
+{
+	return o->net_socket || !o->net_http ? PRAXIS_CAP_NET_SOCKET : PRAXIS_CAP_NET_HTTP;
+}
+
+static bool http_enforced(const struct notify_ctx *c)
+{
+	return c->http && c->policy->net_http && !c->policy->net_socket;
+}
+
+/* Audit-only view of a destination (network.socket or no network). */
+static bool describe_destination(struct call *k, const char *verb, const struct sockaddr_storage *ss)
+{
+	const struct seccomp_options *o = k->c->policy;
+	bool inet = ss->ss_family == AF_INET || ss->ss_family == AF_INET6;
+	if (ss->ss_family == AF_UNIX) {
+		snprintf(k->reason, sizeof(k->reason), "%s on a UNIX socket", verb);
+		return true; /* only socketpairs exist; the kernel answers for the rest */
+	}
+	if (!inet) {
+		snprintf(k->reason, sizeof(k->reason), "address family not allowed");
+		return false;
+	}
+	if (o->net_socket) {
+		snprintf(k->reason, sizeof(k->reason), "network.socket");
+		return true;
+	}
+	snprintf(k->reason, sizeof(k->reason), "no network capability");
+	return false;
+}
+
+static void prefix_target(struct call *k, const char *verb)
+{
+	char verbed[PATH_MAX + 600];
+	snprintf(verbed, sizeof(verbed), "%s %s", verb, k->target);
+	snprintf(k->target, sizeof(k->target), "%s", verbed);
+}
+
+/* connect/bind/sendto with a destination. */
+static int handle_address(struct call *k, const char *verb, int fd, uint64_t addr, uint64_t len)
 {
 	struct notify_ctx *c = k->c;
 	struct sockaddr_storage ss;
 	if (!addr || len == 0)
-		return reply(c, 0, true); /* connected send: no destination to log */
+		return reply(c, 0, true); /* connected send: no destination */
 	if (len > sizeof(ss))
 		len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
 	if (read_bytes(k->pid, addr, &ss, len) < 0 || !still_valid(c))
-		return reply(c, 0, true);
+		return reply(c, 0, true); /* the kernel will say EFAULT */
 	format_sockaddr(k, &ss, len);
-	const struct seccomp_options *o = c->policy;
-	const char *action = o->net_socket || !o->net_http ? PRAXIS_CAP_NET_SOCKET : PRAXIS_CAP_NET_HTTP;
-	bool ok;
-	bool inet = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
-	if (ss.ss_family == AF_UNIX) {
-		ok = true; /* only socketpairs exist; the kernel answers for the rest */
-		snprintf(k->reason, sizeof(k->reason), "%s on a UNIX socket", verb);
-	} else if (!inet) {
-		ok = false;
-		snprintf(k->reason, sizeof(k->reason), "address family not allowed");
-	} else if (o->net_socket) {
-		ok = true;
-		snprintf(k->reason, sizeof(k->reason), "network.socket");
-	} else if (!o->net_http) {
-		ok = false;
-		snprintf(k->reason, sizeof(k->reason), "no network capability");
-	} else if (strcmp(verb, "connect") != 0) {
-		ok = false;
-		snprintf(k->reason, sizeof(k->reason), "network.http allows outgoing TCP connects only");
-	} else {
-		uint16_t port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-							       : ((struct sockaddr_in6 *)&ss)->sin6_port);
-		ok = false;
-		for (size_t i = 0; i < c->n_http_ports; i++)
-			ok = ok || c->http_ports[i] == port;
-		snprintf(k->reason, sizeof(k->reason),
-			 ok ? "network.http port" : "port not granted by network.http");
+	prefix_target(k, verb);
+	if (!http_enforced(c))
+		return log_and_continue(k, net_action(c->policy), describe_destination(k, verb, &ss));
+	if (strcmp(verb, "sendto") == 0 && (k->a[3] & MSG_FASTOPEN)) {
+		/* TCP Fast Open connects without connect(): refused */
+		snprintf(k->reason, sizeof(k->reason), "TCP Fast Open is not allowed");
+		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
+		return reply_value(c, 0, EPERM);
 	}
-	char verbed[PATH_MAX + 600];
-	snprintf(verbed, sizeof(verbed), "%s %s", verb, k->target);
-	snprintf(k->target, sizeof(k->target), "%s", verbed);
-	return log_and_continue(k, action, ok);
+
+	int sock = take_fd(k, fd);
+	int domain = 0, type = 0;
+	if (sock < 0 || socket_info(sock, &domain, &type) < 0) {
+		if (sock >= 0)
+			close(sock);
+		return reply(c, 0, true); /* not a socket: the kernel answers ENOTSOCK */
+	}
+	type &= 0xf;
+	if (domain == AF_UNIX || (type == SOCK_STREAM && strcmp(verb, "sendto") == 0)) {
+		/* socketpairs; a stream socket ignores sendto's address (no TFO: seccomp) */
+		close(sock);
+		snprintf(k->reason, sizeof(k->reason), "no destination to check");
+		return log_and_continue(k, PRAXIS_CAP_NET_HTTP, true);
+	}
+	if (strcmp(verb, "bind") == 0) {
+		close(sock);
+		snprintf(k->reason, sizeof(k->reason), "network.http does not listen or bind");
+		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
+		return reply_value(c, 0, EACCES);
+	}
+	int e = http_policy_check(c->http, &c->names, (struct sockaddr *)&ss, (socklen_t)len, type,
+				  k->reason, sizeof(k->reason));
+	audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0, k->reason);
+	if (e) {
+		close(sock);
+		return reply_value(c, 0, e);
+	}
+	if (strcmp(verb, "connect") == 0)
+		return emulate_connect(k, sock, &ss, (socklen_t)len);
+	/* sendto on UDP: send our copy of the data to our copy of the address */
+	size_t n = (size_t)k->a[2];
+	char *buf = n <= MAX_EMULATED_SEND ? malloc(n ? n : 1) : NULL;
+	if (!buf || (n && read_bytes(k->pid, k->a[1], buf, n) < 0)) {
+		e = n > MAX_EMULATED_SEND ? EMSGSIZE : buf ? EFAULT : ENOMEM;
+		free(buf);
+		close(sock);
+		return reply_value(c, 0, e);
+	}
+	ssize_t sent = sendto(sock, buf, n, (int)k->a[3] | MSG_NOSIGNAL, (struct sockaddr *)&ss,
+			      (socklen_t)len);
+	e = sent < 0 ? errno : 0;
+	free(buf);
+	close(sock);
+	return reply_value(c, sent < 0 ? 0 : sent, e);
 }
 
-static int handle_sendmsg(struct call *k)
+/* sendmsg / sendmmsg: the destination is in memory. */
+static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int flags, bool mmsg)
 {
-	struct msghdr mh;
-	if (read_bytes(k->pid, k->a[1], &mh, sizeof(mh)) < 0)
-		return reply(k->c, 0, true);
-	return handle_address(k, "sendmsg", (uint64_t)(uintptr_t)mh.msg_name, mh.msg_namelen);
+	struct notify_ctx *c = k->c;
+	if (http_enforced(c) && (flags & MSG_FASTOPEN)) {
+		snprintf(k->target, sizeof(k->target), "%s with MSG_FASTOPEN", mmsg ? "sendmmsg" : "sendmsg");
+		snprintf(k->reason, sizeof(k->reason), "TCP Fast Open is not allowed");
+		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
+		return reply_value(c, 0, EPERM);
+	}
+	int sock = http_enforced(c) ? take_fd(k, fd) : -1;
+	int domain = 0, type = 0;
+	if (sock >= 0 && socket_info(sock, &domain, &type) < 0) {
+		close(sock);
+		sock = -1;
+	}
+	type &= 0xf;
+	bool emulate = sock >= 0 && domain != AF_UNIX && type == SOCK_DGRAM;
+	if (!emulate) {
+		/* Audit only; under network.http a TCP socket ignores msg_name
+		 * (no TFO: seccomp) and UNIX sockets are socketpairs. */
+		if (sock >= 0)
+			close(sock);
+		struct msghdr mh;
+		if (read_bytes(k->pid, vec, &mh, sizeof(mh)) < 0 || !mh.msg_name || !mh.msg_namelen)
+			return reply(c, 0, true);
+		struct sockaddr_storage ss;
+		socklen_t len = mh.msg_namelen > sizeof(ss) ? sizeof(ss) : mh.msg_namelen;
+		memset(&ss, 0, sizeof(ss));
+		if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh.msg_name, &ss, len) < 0 || !still_valid(c))
+			return reply(c, 0, true);
+		format_sockaddr(k, &ss, len);
+		prefix_target(k, "sendmsg");
+		if (http_enforced(c)) {
+			snprintf(k->reason, sizeof(k->reason), "no destination to check");
+			return log_and_continue(k, PRAXIS_CAP_NET_HTTP, true);
+		}
+		return log_and_continue(k, net_action(c->policy),
+					describe_destination(k, "sendmsg", &ss));
+	}
+	unsigned done = 0;
+	int e = 0;
+	ssize_t last = 0;
+	if (vlen > 16)
+		vlen = 16;
+	for (unsigned i = 0; i < (mmsg ? vlen : 1) && !e; i++) {
+		struct mmsghdr m;
+		uint64_t at = vec + (uint64_t)i * (mmsg ? sizeof(struct mmsghdr) : 0);
+		if (read_bytes(k->pid, at, &m.msg_hdr, sizeof(m.msg_hdr)) < 0) {
+			e = EFAULT;
+			break;
+		}
+		struct sockaddr_storage ss;
+		socklen_t len = 0;
+		memset(&ss, 0, sizeof(ss));
+		if (m.msg_hdr.msg_name && m.msg_hdr.msg_namelen) {
+			len = m.msg_hdr.msg_namelen > sizeof(ss) ? sizeof(ss) : m.msg_hdr.msg_namelen;
+			if (read_bytes(k->pid, (uint64_t)(uintptr_t)m.msg_hdr.msg_name, &ss, len) < 0) {
+				e = EFAULT;
+				break;
+			}
+		} else {
+			struct sockaddr_storage peer;
+			socklen_t pl = sizeof(peer);
+			if (getpeername(sock, (struct sockaddr *)&peer, &pl) == 0) {
+				ss = peer; /* connected: check where it goes anyway */
+				len = pl;
+			}
+		}
+		if (len) {
+			format_sockaddr(k, &ss, len);
+			prefix_target(k, mmsg ? "sendmmsg" : "sendmsg");
+			e = http_policy_check(c->http, &c->names, (struct sockaddr *)&ss, len, type,
+					      k->reason, sizeof(k->reason));
+			audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0, k->reason);
+			if (e)
+				break;
+		}
+		e = emulate_send(k, sock, &m.msg_hdr, &ss,
+				 m.msg_hdr.msg_name ? len : 0, flags, &last);
+		if (!e) {
+			unsigned int sent_len = (unsigned int)last;
+			if (mmsg) { /* msgvec[i].msg_len, as the kernel would */
+				struct iovec local = {&sent_len, sizeof(sent_len)};
+				struct iovec remote = {(void *)(uintptr_t)(at + offsetof(struct mmsghdr, msg_len)),
+						       sizeof(sent_len)};
+				process_vm_writev(k->pid, &local, 1, &remote, 1, 0);
+			}
+			done++;
+		}
+	}
+	close(sock);
+	if (mmsg)
+		return reply_value(c, done, done ? 0 : e);
+	return reply_value(c, e ? 0 : last, e);
 }
 
 static int handle_socket(struct call *k)
@@ -681,11 +979,11 @@ int notify_handle(struct notify_ctx *c)
 	case SYS_linkat: return handle_two_paths(&k, (int)a[0], a[1], (int)a[2], a[3], true);
 	case SYS_execve: return handle_exec(&k, cwd, a[0], a[1], 0);
 	case SYS_execveat: return handle_exec(&k, (int)a[0], a[1], a[2], a[4]);
-	case SYS_connect: return handle_address(&k, "connect", a[1], a[2]);
-	case SYS_bind: return handle_address(&k, "bind", a[1], a[2]);
-	case SYS_sendto: return handle_address(&k, "sendto", a[4], a[5]);
-	case SYS_sendmsg: return handle_sendmsg(&k);
-	case SYS_sendmmsg: return reply(c, 0, true);
+	case SYS_connect: return handle_address(&k, "connect", (int)a[0], a[1], a[2]);
+	case SYS_bind: return handle_address(&k, "bind", (int)a[0], a[1], a[2]);
+	case SYS_sendto: return handle_address(&k, "sendto", (int)a[0], a[4], a[5]);
+	case SYS_sendmsg: return handle_msgs(&k, (int)a[0], a[1], 1, (int)a[2], false);
+	case SYS_sendmmsg: return handle_msgs(&k, (int)a[0], a[1], (unsigned)a[2], (int)a[3], true);
 	case SYS_socket: return handle_socket(&k);
 	case SYS_socketpair:
 		snprintf(k.target, sizeof(k.target), "socketpair family %u", (unsigned)a[0]);

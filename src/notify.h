@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "landlock.h"
+#include "net_policy.h"
 #include "seccomp_filter.h"
 
 /* The supervisor's side of seccomp user notification for one run. */
@@ -17,8 +18,10 @@ struct notify_ctx {
 	const struct landlock_plan *landlock; /* NULL: no Landlock (degraded) */
 	const struct ll_path_rule *extra;     /* this run's program and interpreters */
 	size_t n_extra;
-	const uint16_t *http_ports;
-	size_t n_http_ports;
+	const struct http_policy *http; /* network.http without network.socket: enforced here */
+	struct name_cache names;
+	int pidfd;                      /* the run's first process */
+	struct pending_connect *pending; /* blocking connects done on worker threads */
 	pid_t init_pid; /* the plugin's first process, whose /proc/<pid> is readable */
 	unsigned long execs;
 	struct audit_sink *sink;

@@ -57,7 +57,7 @@ static int plan_exec_rules(const praxis_sandbox *sb, const char *exec_path,
 		}
 		er->rules[er->n++] = (struct ll_path_rule){.fd = fd,
 							   .access = LL_FS_READ_FILE | LL_FS_EXECUTE,
-							   .path = realpath(files.v[i], NULL)};
+							   .path = fd_path(fd)};
 	}
 	strv_free(&files);
 	return r;
@@ -140,12 +140,14 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 				  .callback = sb->audit_callback,
 				  .userdata = sb->audit_userdata};
 	const struct bpf_program *bpf = &sb->bpf;
-	bool notify = sink.level != PRAXIS_AUDIT_OFF;
+	bool audit = sink.level != PRAXIS_AUDIT_OFF;
+	/* network.http is enforced through notifications even without audit. */
+	bool notify = audit || sb->seccomp_opts.notify_net;
 	result->run_id = sink.run_id;
 	int r = program_resolve(opts->argv[0], sb->search_path, &exec_path, err);
 	if (r < 0)
 		return r;
-	if (notify && (r = sandbox_notify_filter(sb, &bpf, err)) < 0)
+	if (audit && (r = sandbox_notify_filter(sb, &bpf, err)) < 0)
 		goto out;
 	if (opts->collect_audit && !(sink.log = audit_log_new(sb->audit_max_records))) {
 		r = praxis_fail(err, -ENOMEM, "out of memory");
@@ -162,8 +164,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		nc.landlock = sb->use_landlock ? &sb->landlock : NULL;
 		nc.extra = er.rules;
 		nc.n_extra = er.n;
-		nc.http_ports = sb->landlock.connect_ports;
-		nc.n_http_ports = sb->landlock.n_ports;
+		nc.http = sb->http_enforced ? &sb->http : NULL;
 		nc.sink = &sink;
 		rs.notify = &nc;
 	}
@@ -199,7 +200,6 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		.uid = sb->uid,
 		.gid = sb->gid,
 		.drop_privileged_caps = sb->drop_privileged_caps,
-		.cap_last_cap = sb->cap_last_cap,
 		.landlock = sb->use_landlock ? &sb->landlock : NULL,
 		.extra_rules = er.rules,
 		.n_extra_rules = er.n,
@@ -213,7 +213,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		.argv = (char *const *)opts->argv,
 		.envp = sb->env.v ? sb->env.v : (char *[]){NULL},
 	};
-	audit_start(sb, &sink, exec_path, notify);
+	audit_start(sb, &sink, exec_path, audit);
 	clock_gettime(CLOCK_MONOTONIC, &rs.start);
 	r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
 	close(sync[1]);

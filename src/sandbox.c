@@ -18,6 +18,12 @@ static const char *const system_files[] = {"/etc/ld.so.cache", "/etc/ld.so.prelo
 					   "/etc/localtime", "/etc/ssl/openssl.cnf", "/proc/cpuinfo", "/proc/meminfo",
 					   "/proc/sys/vm/overcommit_memory",
 					   "/sys/devices/system/cpu"};
+/* What name resolution and TLS read (network.http). */
+static const char *const resolver_files[] = {
+	"/etc/resolv.conf", "/etc/hosts",       "/etc/nsswitch.conf", "/etc/gai.conf",
+	"/etc/host.conf",   "/etc/services",    "/etc/protocols",     "/etc/ssl",
+	"/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
+};
 static const char *const read_devices[] = {"/dev/zero", "/dev/urandom", "/dev/random"};
 
 void praxis_config_init(praxis_config *cfg)
@@ -113,6 +119,14 @@ static int plan_landlock(praxis_sandbox *sb, praxis_error *err)
 					err)) < 0)
 		return r;
 
+	if (sb->http_enforced) {
+		for (size_t i = 0; i < sizeof(resolver_files) / sizeof(*resolver_files); i++)
+			if ((r = landlock_plan_add_path(p, resolver_files[i], LL_READ, true, err)) < 0)
+				return r;
+		for (size_t i = 0; i < sb->http.n_ports; i++)
+			if ((r = landlock_plan_add_port(p, sb->http.ports[i])) < 0)
+				return r;
+	}
 	if (c->fs_read.granted) {
 		if (c->fs_read.whole || c->fs_read.items.n == 0)
 			r = landlock_plan_add_path(p, "/", LL_READ, false, err);
@@ -176,13 +190,6 @@ static void plan_rlimits(praxis_sandbox *sb)
 static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_error *err)
 {
 	bool root = geteuid() == 0;
-	sb->cap_last_cap = 40;
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	if (f) {
-		if (fscanf(f, "%d", &sb->cap_last_cap) != 1)
-			sb->cap_last_cap = 63;
-		fclose(f);
-	}
 	if (cfg->run_as_uid >= 0 || cfg->run_as_gid >= 0) {
 		if (!root)
 			return praxis_fail(err, -EPERM,
@@ -233,6 +240,13 @@ int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_er
 			sb->search_path = strdup(sb->env.v[i] + 5);
 	if ((r = plan_identity(sb, cfg, err)) < 0)
 		goto fail;
+	sb->http_enforced = sb->caps.net_http && !sb->caps.net_socket;
+	if (sb->http_enforced &&
+	    (r = http_policy_build(&sb->http, &sb->caps, "/etc/resolv.conf", err)) < 0) {
+		if (r == -ENOMEM)
+			praxis_fail(err, r, "out of memory");
+		goto fail;
+	}
 	if ((r = plan_landlock(sb, err)) < 0)
 		goto fail;
 	sb->seccomp_opts = (struct seccomp_options){
@@ -240,6 +254,7 @@ int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_er
 		.net_socket = sb->caps.net_socket,
 		.net_http = sb->caps.net_http,
 		.pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,
+		.notify_net = sb->http_enforced,
 		.metadata = sb->caps.fs_write.granted &&
 			    (sb->caps.fs_write.whole || sb->caps.fs_write.items.n == 0),
 	};
@@ -276,6 +291,7 @@ void praxis_sandbox_free(praxis_sandbox *sb)
 	bpf_program_free(&sb->bpf);
 	bpf_program_free(&sb->bpf_notify);
 	free(sb->caps_text);
+	http_policy_free(&sb->http);
 	if (sb->notify_opts.notify)
 		pthread_mutex_destroy(&sb->notify_lock);
 	strv_free(&sb->env);

@@ -8,6 +8,7 @@
 #include "child.h"
 #include "audit.h"
 #include "landlock.h"
+#include "net_policy.h"
 #include "notify.h"
 #include "seccomp_filter.h"
 #include "strv.h"
@@ -34,6 +35,8 @@ struct praxis_sandbox {
 	void *audit_userdata;
 	size_t audit_max_records;
 	char *caps_text; /* for run.start records */
+	bool http_enforced; /* network.http without network.socket */
+	struct http_policy http;
 	struct strv env;          /* the plugin's environment */
 	struct strv withheld;     /* names of variables kept from it */
 	struct strv degradations; /* what is not enforced (degraded mode) */
@@ -41,7 +44,6 @@ struct praxis_sandbox {
 	unsigned long clone_flags;
 	char *id_maps[3];
 	bool drop_privileged_caps;
-	int cap_last_cap;
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;

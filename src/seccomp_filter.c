@@ -180,6 +180,19 @@ static int add_audit_rules(struct builder *b)
 	return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, has_addr);
 }
 
+/* network.http without audit: only what the supervisor must decide. */
+static int add_net_rules(struct builder *b)
+{
+	static const char *const net[] = {"connect", "bind", "sendmsg", "sendmmsg", NULL};
+	int r;
+	for (const char *const *name = net; *name; name++)
+		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY,
+					  seccomp_syscall_resolve_name(*name), 0)) < 0)
+			return r;
+	struct scmp_arg_cmp has_addr = SCMP_A4(SCMP_CMP_NE, 0);
+	return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, has_addr);
+}
+
 static scmp_filter_ctx build_ctx(const struct seccomp_options *o, praxis_error *err)
 {
 	struct builder b = {.ctx = seccomp_init(SCMP_ACT_ALLOW), .o = o};
@@ -189,6 +202,11 @@ static scmp_filter_ctx build_ctx(const struct seccomp_options *o, praxis_error *
 	}
 	/* Only the native ABI: i386 (int 0x80) and x32 syscalls kill the process. */
 	int r = seccomp_attr_set(b.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* A binary tree on the syscall number: the kernel evaluates the filter
+	 * for every syscall when it is loaded (to build its allow cache), so a
+	 * linear filter costs ~0.2 ms per run to load; a tree a fraction. */
+	if (r >= 0)
+		r = seccomp_attr_set(b.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r >= 0)
 		r = deny_named(&b, denied_syscalls);
 	if (r >= 0)
@@ -199,6 +217,8 @@ static scmp_filter_ctx build_ctx(const struct seccomp_options *o, praxis_error *
 		r = add_misc_rules(&b);
 	if (r >= 0 && o->notify)
 		r = add_audit_rules(&b);
+	else if (r >= 0 && o->notify_net)
+		r = add_net_rules(&b);
 	if (r < 0) {
 		praxis_fail(err, r, "building the seccomp filter failed: %s", strerror(-r));
 		seccomp_release(b.ctx);

@@ -12,6 +12,8 @@ struct seccomp_options {
 	bool pid_namespace; /* false: setsid/setpgid are denied so group kill works */
 	bool metadata;      /* chmod/chown/xattr/utimes allowed (filesystem.write whole) */
 	bool notify;        /* audit: route audited syscalls to the supervisor */
+	bool notify_net;    /* network.http: connect/send* go to the supervisor, which
+			       performs allowed ones itself (race-free) */
 };
 
 struct bpf_program {
