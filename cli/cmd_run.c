@@ -241,6 +241,20 @@ static int write_report(const char *path, const praxis_sandbox *sb, const praxis
 		"signal", res->status != PRAXIS_EXITED ? json_integer(res->signal) : json_null(),
 		"limit", res->status == PRAXIS_LIMIT ? json_string(praxis_limit_name(res->limit)) : json_null(),
 		"usage", usage, "not_enforced", degr);
+	if (report && res->env_changes) {
+		json_t *env = json_object();
+		for (char **e = res->env_changes; *e; e++) {
+			char *eq = strchr(*e, '=');
+			if (eq) {
+				*eq = '\0';
+				json_object_set_new(env, *e, json_string(eq + 1));
+				*eq = '=';
+			} else {
+				json_object_set_new(env, *e, json_null());
+			}
+		}
+		json_object_set_new(report, "environment_changes", env);
+	}
 	if (report) {
 		char run[20];
 		snprintf(run, sizeof(run), "%016llx", (unsigned long long)res->run_id);

@@ -68,6 +68,10 @@ void praxis_result_release(praxis_result *result)
 	free(result->stderr_data);
 	result->stdout_data = result->stderr_data = NULL;
 	result->stdout_size = result->stderr_size = 0;
+	for (char **e = result->env_changes; e && *e; e++)
+		free(*e);
+	free(result->env_changes);
+	result->env_changes = NULL;
 }
 
 /* Keep REC (deep copy). One slot past the bound is kept for the

@@ -35,12 +35,19 @@ const char *child_step_name(enum child_step step)
 	return "setting up the sandbox";
 }
 
+_Noreturn static void fail_on(int sync_fd, enum child_step step, int error);
+
 _Noreturn static void fail(const struct child_plan *plan, enum child_step step, int error)
+{
+	fail_on(plan->sync_fd, step, error);
+}
+
+_Noreturn static void fail_on(int sync_fd, enum child_step step, int error)
 {
 	struct child_msg msg = {.kind = CHILD_MSG_ERROR, .step = step, .error = error};
 	/* write(), not send(): the audit filter may watch send*, and nobody
 	 * would be listening yet. */
-	ssize_t ignored = write(plan->sync_fd, &msg, sizeof(msg));
+	ssize_t ignored = write(sync_fd, &msg, sizeof(msg));
 	(void)ignored;
 	_exit(125);
 }
@@ -141,6 +148,7 @@ _Noreturn void child_main(const struct child_plan *plan)
 	 * opened without O_CLOEXEC; the rule handles stay usable until then. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		fail(plan, STEP_FDS, errno);
+
 	if (plan->cwd && chdir(plan->cwd) < 0)
 		fail(plan, STEP_CWD, errno);
 	for (size_t i = 0; i < plan->n_rlimits; i++)
@@ -166,6 +174,15 @@ _Noreturn void child_main(const struct child_plan *plan)
 		fail(plan, STEP_SECCOMP, -r);
 	if (r > 0)
 		hand_over_listener(plan, r);
+	/* environment.write: the one fd passed on purpose (PRAXIS_ENV_FD=3),
+	 * placed last so no handle we still needed sat at 3. */
+	int sync_fd = plan->sync_fd;
+	if (plan->env_fd >= 0) {
+		if (sync_fd == 3 && (sync_fd = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+			fail(plan, STEP_FDS, errno);
+		if ((plan->env_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(plan->env_fd, 3)) < 0)
+			fail_on(sync_fd, STEP_FDS, errno);
+	}
 	execve(plan->exec_path, plan->argv, plan->envp);
-	fail(plan, STEP_EXEC, errno);
+	fail_on(sync_fd, STEP_EXEC, errno);
 }

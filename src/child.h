@@ -47,6 +47,7 @@ struct child_rlimit {
 struct child_plan {
 	int stdio[3]; /* -1: /dev/null */
 	int sync_fd;
+	int env_fd; /* environment.write channel, becomes fd 3; -1 = none */
 	const char *id_maps[3]; /* uid_map, setgroups, gid_map contents, or NULL */
 	const char *cwd;
 	const struct child_rlimit *rlimits;

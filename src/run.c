@@ -73,6 +73,38 @@ static int setup_error(const struct run_state *rs, const char *exec_path, praxis
 			   child_step_name((enum child_step)rs->setup_step), strerror(e));
 }
 
+/* environment.write: "NAME=VALUE" sets, "NAME" unsets, one per line. Only
+ * granted names come back; the rest are audited as denied. */
+static int collect_env_changes(const praxis_sandbox *sb, struct audit_sink *sink, pid_t pid,
+			       const struct output_buffer *buf, praxis_result *result,
+			       praxis_error *err)
+{
+	struct strv changes = {0};
+	const struct grant *g = &sb->caps.env_write;
+	char *text = buf->data;
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		size_t name_len = strcspn(line, "=");
+		char name[256];
+		if (name_len > 0 && name_len < sizeof(name)) {
+			memcpy(name, line, name_len);
+			name[name_len] = '\0';
+			bool ok = g->whole || g->items.n == 0 || strv_contains(&g->items, name);
+			audit_emit(sink, pid, PRAXIS_CAP_ENV_WRITE, name, ok,
+				   ok ? "handed back to the host" : "environment.write not granted for it");
+			if (ok && strv_push(&changes, line) < 0) {
+				strv_free(&changes);
+				return praxis_fail(err, -ENOMEM, "out of memory");
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	result->env_changes = changes.v; /* NULL-terminated, owned by the result */
+	return 0;
+}
+
 static uint64_t new_run_id(void)
 {
 	uint64_t id = 0;
@@ -131,8 +163,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	struct exec_rules er = {0};
 	int sync[2] = {-1, -1};
 	struct run_state rs = {.pidfd = -1, .sync_fd = -1, .notify_fd = -1,
-			       .out_fd = {-1, -1}, .out_dest = {-1, -1}};
-	int out_write[2] = {-1, -1};
+			       .out_fd = {-1, -1, -1}, .out_dest = {-1, -1}};
+	int out_write[3] = {-1, -1, -1};
 	struct notify_ctx nc = {.fd = -1};
 	struct audit_sink sink = {.plugin = sb->plugin_name,
 				  .run_id = new_run_id(),
@@ -188,10 +220,20 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 			stdio[1 + i] = p[1];
 		}
 	}
+	if (sb->caps.env_write.granted) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			r = praxis_fail(err, -errno, "pipe: %s", strerror(errno));
+			goto out;
+		}
+		rs.out_fd[2] = p[0];
+		out_write[2] = p[1];
+	}
 	rs.limits = sb->limits;
 	struct child_plan plan = {
 		.stdio = {stdio[0], stdio[1], stdio[2]},
 		.sync_fd = sync[1],
+		.env_fd = out_write[2],
 		.id_maps = {sb->id_maps[0], sb->id_maps[1], sb->id_maps[2]},
 		.cwd = opts->cwd,
 		.rlimits = sb->rlimits,
@@ -218,9 +260,11 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
 	close(sync[1]);
 	sync[1] = -1;
-	for (int i = 0; i < 2; i++)
-		if (out_write[i] >= 0)
+	for (int i = 0; i < 3; i++)
+		if (out_write[i] >= 0) {
 			close(out_write[i]); /* the plugin holds the only write ends now */
+			out_write[i] = -1;
+		}
 	if (r < 0) {
 		r = praxis_fail(err, r, "cannot start the plugin process (clone3%s): %s",
 				sb->clone_flags & CLONE_NEWPID ? " with a new pid namespace" : "",
@@ -235,6 +279,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	r = supervise(&rs, result, err);
 	if (r >= 0 && rs.setup_step)
 		r = setup_error(&rs, exec_path, err);
+	if (r >= 0 && sb->caps.env_write.granted)
+		r = collect_env_changes(sb, &sink, rs.pid, &rs.captured[2], result, err);
 	if (r >= 0)
 		audit_end(&sink, rs.pid, result);
 out:
@@ -256,12 +302,15 @@ out:
 		free(rs.captured[0].data);
 		free(rs.captured[1].data);
 	}
-	for (int i = 0; i < 2; i++) {
+	free(rs.captured[2].data);
+	for (int i = 0; i < 3; i++) {
 		if (out_write[i] >= 0)
 			close(out_write[i]);
 		if (rs.out_fd[i] >= 0)
 			close(rs.out_fd[i]);
 	}
+	if (r < 0)
+		praxis_result_release(result);
 	notify_release(&nc);
 	if (rs.sync_fd >= 0)
 		close(rs.sync_fd);

@@ -235,6 +235,9 @@ int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_er
 		praxis_fail(err, r, "building the environment: %s", strerror(-r));
 		goto fail;
 	}
+	/* environment.write: changes come back on fd 3 (docs/capabilities.md). */
+	if (sb->caps.env_write.granted && (r = strv_push(&sb->env, "PRAXIS_ENV_FD=3")) < 0)
+		goto fail;
 	for (size_t i = 0; i < sb->env.n; i++)
 		if (strncmp(sb->env.v[i], "PATH=", 5) == 0)
 			sb->search_path = strdup(sb->env.v[i] + 5);

@@ -81,9 +81,11 @@ struct run_state {
 	struct audit_sink *sink;
 	praxis_limits limits;
 	praxis_output_mode output_mode;
-	int out_fd[2];   /* read ends of the plugin's stdout/stderr pipes, or -1 */
+	/* read ends of the plugin's stdout, stderr and environment.write
+	 * pipes, or -1 */
+	int out_fd[3];
 	int out_dest[2]; /* PRAXIS_OUTPUT_RELAY destinations */
-	struct output_buffer captured[2];
+	struct output_buffer captured[3];
 	uint64_t output_bytes;
 	struct tree_sampler sampler;
 	uint64_t peak_rss;

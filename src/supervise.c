@@ -29,6 +29,8 @@
 #endif
 
 #define SAMPLE_INTERVAL 0.010 /* seconds between tree samples */
+#define ENV_CHANNEL 2
+#define ENV_CHANNEL_MAX 65536
 
 double timespec_seconds_since(const struct timespec *start)
 {
@@ -144,6 +146,10 @@ static bool handle_output(struct run_state *rs, int i)
 		return true;
 	if (n <= 0)
 		return false;
+	if (i == ENV_CHANNEL) { /* environment.write hand-back: bounded, not output */
+		capture_append(&rs->captured[i], buf, (size_t)n, ENV_CHANNEL_MAX);
+		return true;
+	}
 	uint64_t max = rs->limits.max_output_bytes;
 	rs->output_bytes += (uint64_t)n;
 	size_t keep = (size_t)n;
@@ -249,12 +255,13 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	tree_sampler_init(&rs->sampler, rs->pid);
 	for (;;) {
 		/* Notifications first: a plugin blocked in one cannot exit. */
-		struct pollfd pfd[5] = {{.fd = rs->notify_fd, .events = POLLIN},
+		struct pollfd pfd[6] = {{.fd = rs->notify_fd, .events = POLLIN},
 					{.fd = rs->pidfd, .events = POLLIN},
 					{.fd = rs->sync_fd, .events = POLLIN},
 					{.fd = rs->out_fd[0], .events = POLLIN},
-					{.fd = rs->out_fd[1], .events = POLLIN}};
-		int n = poll(pfd, 5, poll_timeout(rs, next_tick));
+					{.fd = rs->out_fd[1], .events = POLLIN},
+					{.fd = rs->out_fd[2], .events = POLLIN}};
+		int n = poll(pfd, 6, poll_timeout(rs, next_tick));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -286,7 +293,7 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 			close(rs->sync_fd);
 			rs->sync_fd = -1;
 		}
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < 3; i++)
 			if (rs->out_fd[i] >= 0 && pfd[3 + i].revents && !handle_output(rs, i))
 				close_output(rs, i);
 		if (pfd[1].revents)
@@ -304,7 +311,7 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	}
 	result->usage.wall_seconds = timespec_seconds_since(&rs->start);
 	/* Every writer is gone: drain what is left in the pipes. */
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (rs->out_fd[i] >= 0)
 			fcntl(rs->out_fd[i], F_SETFL, O_NONBLOCK);
 		while (rs->out_fd[i] >= 0 && handle_output(rs, i)) {

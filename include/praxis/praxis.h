@@ -225,6 +225,11 @@ typedef struct praxis_result {
 	size_t stdout_size;
 	char *stderr_data;
 	size_t stderr_size;
+	/* environment.write: the changes the plugin handed back (see
+	 * docs/capabilities.md), only those granted: "NAME=VALUE" to set,
+	 * "NAME" to unset; NULL-terminated, or NULL. The host applies them if
+	 * it wants to; the library never touches the host's environment. */
+	char **env_changes;
 } praxis_result;
 
 /* Free what a result owns (audit log, captured output). */
