@@ -305,7 +305,7 @@ static bool landlock_allows(const struct notify_ctx *c, const char *path, uint64
 	const char *rule = NULL;
 	uint64_t have = rights_at(c, path, &rule);
 	if ((have & need) == need) {
-		snprintf(reason, rsize, "granted beneath %s", rule ? rule : "/");
+		snprintf(reason, rsize, "granted by the rule on %s", rule ? rule : "/");
 		return true;
 	}
 	snprintf(reason, rsize, "no %s grant covers this path", cap);
@@ -528,7 +528,8 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		if (ok && first)
 			snprintf(k->reason, sizeof(k->reason), "the plugin's program");
 	}
-	return log_and_continue(k, PRAXIS_CAP_SUBPROCESS, ok);
+	/* The run's own program is lifecycle; every later exec is a subprocess. */
+	return log_and_continue(k, first ? "run.exec" : PRAXIS_CAP_SUBPROCESS, ok);
 }
 
 static void format_sockaddr(struct call *k, const void *sa, size_t len)
