@@ -15,7 +15,7 @@ int cmd_doctor(int argc, char **argv)
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "praxis doctor: takes no arguments\n");
-		return 2;
+		return EXIT_SETUP_FAILED;
 	}
 	praxis_kernel_support ks;
 	praxis_kernel_probe(&ks);

@@ -79,7 +79,7 @@ static void run_usage(FILE *f)
 static int bad_value(const char *opt, const char *value)
 {
 	fprintf(stderr, "praxis run: bad value '%s' for %s\n", value, opt);
-	return 2;
+	return EXIT_SETUP_FAILED;
 }
 
 static int parse_user(const char *s, praxis_config *cfg)
@@ -147,7 +147,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			free(name);
 			if (r < 0) {
 				fprintf(stderr, "praxis run: --allow %s: %s\n", optarg, err.message);
-				return 2;
+				return EXIT_SETUP_FAILED;
 			}
 			break;
 		}
@@ -196,12 +196,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_DEGRADED: a->cfg.flags |= PRAXIS_ALLOW_DEGRADED; break;
 		case OPT_DUMP: a->dump_policy = true; break;
 		case OPT_HELP: run_usage(stdout); return 0;
-		default: run_usage(stderr); return 2;
+		default: run_usage(stderr); return EXIT_SETUP_FAILED;
 		}
 	}
 	if (optind >= argc && !a->dump_policy) {
 		fprintf(stderr, "praxis run: no program given (usage: praxis run [OPTIONS] -- PROGRAM [ARG...])\n");
-		return 2;
+		return EXIT_SETUP_FAILED;
 	}
 	return -1;
 }

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return EXIT_SETUP_FAILED;
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "run") == 0)
@@ -29,5 +29,5 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "praxis: unknown command '%s' (valid: run, doctor, help)\n", cmd);
-	return 2;
+	return EXIT_SETUP_FAILED;
 }

@@ -11,7 +11,10 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
 #include <unistd.h>
 
 const char *child_step_name(enum child_step step)
@@ -31,6 +34,7 @@ const char *child_step_name(enum child_step step)
 	case STEP_SECCOMP: return "loading the seccomp filter";
 	case STEP_LISTENER: return "handing over the seccomp listener";
 	case STEP_EXEC: return "executing the program";
+	case STEP_SPAWN: return "starting the plugin process";
 	}
 	return "setting up the sandbox";
 }
@@ -130,18 +134,13 @@ static void hand_over_listener(const struct child_plan *plan, int listener)
 	close(listener);
 }
 
-_Noreturn void child_main(const struct child_plan *plan)
+/* The plugin process: sandbox itself, then exec. Runs on its own stack in
+ * the reaper's memory and fd table (CLONE_VM | CLONE_VFORK | CLONE_FILES)
+ * while the reaper waits, until exec gives it its own. */
+static int plugin_main(void *arg)
 {
+	const struct child_plan *plan = arg;
 	int r;
-	if (plan->id_maps[0]) {
-		if ((r = write_file("/proc/self/uid_map", plan->id_maps[0])) < 0 ||
-		    (r = write_file("/proc/self/setgroups", plan->id_maps[1])) < 0 ||
-		    (r = write_file("/proc/self/gid_map", plan->id_maps[2])) < 0)
-			fail(plan, STEP_ID_MAPS, -r);
-	}
-	/* A new session: no controlling terminal to inject input into. */
-	if (setsid() < 0)
-		fail(plan, STEP_SESSION, errno);
 	if ((r = setup_stdio(plan)) < 0)
 		fail(plan, STEP_STDIO, -r);
 	/* Every fd but 0-2 closes at exec, including ones other host threads
@@ -185,4 +184,61 @@ _Noreturn void child_main(const struct child_plan *plan)
 	}
 	execve(plan->exec_path, plan->argv, plan->envp);
 	fail_on(sync_fd, STEP_EXEC, errno);
+}
+
+static void add_usage(struct child_msg *m, const struct rusage *ru)
+{
+	m->utime_us += (long long)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec;
+	m->stime_us += (long long)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec;
+	if (ru->ru_maxrss > m->maxrss_kb)
+		m->maxrss_kb = ru->ru_maxrss;
+}
+
+/* The reaper never execs: its exit signal stays 0, so the host gets no
+ * SIGCHLD and a host's waitpid(-1) cannot reap it; and the plugin is not
+ * pid 1, so signals it sends itself behave as everywhere else. */
+_Noreturn void child_main(const struct child_plan *plan)
+{
+	int r;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		fail(plan, STEP_PDEATHSIG, errno);
+	if (plan->id_maps[0]) {
+		if ((r = write_file("/proc/self/uid_map", plan->id_maps[0])) < 0 ||
+		    (r = write_file("/proc/self/setgroups", plan->id_maps[1])) < 0 ||
+		    (r = write_file("/proc/self/gid_map", plan->id_maps[2])) < 0)
+			fail(plan, STEP_ID_MAPS, -r);
+	}
+	/* A new session: no controlling terminal to inject input into. */
+	if (setsid() < 0)
+		fail(plan, STEP_SESSION, errno);
+	char *stack_top = (char *)plan->stack + plan->stack_size;
+	pid_t plugin = clone(plugin_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
+			     (void *)plan);
+	if (plugin < 0)
+		fail(plan, STEP_SPAWN, errno);
+	/* The plugin exec'd (or died): keep only the sync socket. */
+	int sync_fd = plan->sync_fd;
+	if (sync_fd > 0)
+		syscall(SYS_close_range, 0U, (unsigned)sync_fd - 1, 0U);
+	syscall(SYS_close_range, (unsigned)sync_fd + 1, ~0U, 0U);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	struct child_msg msg = {.kind = CHILD_MSG_STATUS};
+	for (;;) {
+		siginfo_t si;
+		struct rusage ru;
+		memset(&si, 0, sizeof(si));
+		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | __WALL, &ru) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(0); /* ECHILD: nothing left to wait for */
+		}
+		add_usage(&msg, &ru);
+		if (si.si_pid == plugin) {
+			msg.code = si.si_code;
+			msg.status = si.si_status;
+			ssize_t ignored = write(sync_fd, &msg, sizeof(msg));
+			(void)ignored;
+			_exit(0); /* the kernel now ends whatever the plugin left */
+		}
+	}
 }

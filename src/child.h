@@ -24,6 +24,7 @@ enum child_step {
 	STEP_SECCOMP,
 	STEP_LISTENER,
 	STEP_EXEC,
+	STEP_SPAWN,
 };
 
 const char *child_step_name(enum child_step step);
@@ -34,8 +35,11 @@ struct child_msg {
 	int step;
 	int error; /* positive errno */
 	int fd;    /* CHILD_MSG_LISTENER: the listener's fd number in the child */
+	int code;  /* CHILD_MSG_STATUS: siginfo si_code and si_status of the plugin */
+	int status;
+	long long utime_us, stime_us, maxrss_kb; /* of everything the reaper reaped */
 };
-enum { CHILD_MSG_ERROR = 1, CHILD_MSG_LISTENER = 2 };
+enum { CHILD_MSG_ERROR = 1, CHILD_MSG_LISTENER = 2, CHILD_MSG_STATUS = 3 };
 
 struct child_rlimit {
 	int resource;
@@ -61,12 +65,15 @@ struct child_plan {
 	size_t n_extra_rules;
 	const struct bpf_program *bpf;
 	unsigned int seccomp_flags;
+	void *stack; /* for the plugin process, cloned with CLONE_VM */
+	size_t stack_size;
 	const char *exec_path;
 	char *const *argv;
 	char *const *envp;
 };
 
-/* Runs in the cloned child; never returns. */
+/* Runs in the cloned child, the run's reaper (pid 1 of its namespace): it
+ * starts the plugin process and reports how it ended. Never returns. */
 _Noreturn void child_main(const struct child_plan *plan);
 
 #endif

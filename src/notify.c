@@ -518,6 +518,8 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 	if (!still_valid(c))
 		return 0;
 	bool first = c->execs++ == 0;
+	if (first)
+		c->init_pid = thread_group_of(k->pid); /* whose /proc/<pid> Landlock grants */
 	bool ok;
 	if (e < 0) {
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));

@@ -251,6 +251,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		.seccomp_flags = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
 						  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 					: 0,
+		.stack = sb->child_stack,
+		.stack_size = CHILD_STACK_SIZE,
 		.exec_path = exec_path,
 		.argv = (char *const *)opts->argv,
 		.envp = sb->env.v ? sb->env.v : (char *[]){NULL},
@@ -271,7 +273,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 				strerror(-r));
 		goto out;
 	}
-	nc.init_pid = rs.pid;
+	nc.init_pid = 0; /* the plugin process's pid: learnt from its first exec */
 	rs.sync_fd = sync[0];
 	sync[0] = -1;
 	rs.group_kill = !(sb->clone_flags & CLONE_NEWPID);

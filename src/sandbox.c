@@ -211,7 +211,10 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 				return -ENOMEM;
 		}
 	}
-	sb->drop_privileged_caps = root || (sb->clone_flags & CLONE_NEWUSER);
+	/* Switching from root to another uid already empties every capability
+	 * set (and SECBIT_NOROOT would then need a capability we lost). */
+	sb->drop_privileged_caps = (root && !(sb->set_ids && sb->uid != 0)) ||
+				   (sb->clone_flags & CLONE_NEWUSER);
 	plan_rlimits(sb);
 	return 0;
 }
@@ -243,6 +246,12 @@ int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_er
 			sb->search_path = strdup(sb->env.v[i] + 5);
 	if ((r = plan_identity(sb, cfg, err)) < 0)
 		goto fail;
+	/* Each run's reaper has its own copy-on-write copy of this memory, so
+	 * one buffer serves every run, concurrent ones included. */
+	if (!(sb->child_stack = malloc(CHILD_STACK_SIZE))) {
+		r = praxis_fail(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	sb->http_enforced = sb->caps.net_http && !sb->caps.net_socket;
 	if (sb->http_enforced &&
 	    (r = http_policy_build(&sb->http, &sb->caps, "/etc/resolv.conf", err)) < 0) {
@@ -301,6 +310,7 @@ void praxis_sandbox_free(praxis_sandbox *sb)
 	strv_free(&sb->withheld);
 	strv_free(&sb->degradations);
 	free(sb->search_path);
+	free(sb->child_stack);
 	for (int i = 0; i < 3; i++)
 		free(sb->id_maps[i]);
 	free(sb);

@@ -15,6 +15,7 @@
 #include "tree_sampler.h"
 
 #define MAX_RLIMITS 8
+#define CHILD_STACK_SIZE (64 * 1024)
 
 /* A compiled sandbox. Immutable after praxis_sandbox_new(), so runs on many
  * threads share it without locks. */
@@ -47,6 +48,7 @@ struct praxis_sandbox {
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;
+	void *child_stack; /* the plugin process's stack before exec (CLONE_VM) */
 	struct child_rlimit rlimits[MAX_RLIMITS];
 	size_t n_rlimits;
 };
@@ -93,6 +95,8 @@ struct run_state {
 	double tree_cpu;
 	bool wall_fired;
 	praxis_limit_kind limit;
+	bool have_status;        /* the reaper reported how the plugin ended */
+	struct child_msg status;
 };
 
 int supervise(struct run_state *rs, praxis_result *result, praxis_error *err);

@@ -70,6 +70,11 @@ static bool handle_sync(struct run_state *rs, praxis_error *err)
 		rs->setup_errno = msg.error;
 		return true;
 	}
+	if (msg.kind == CHILD_MSG_STATUS) {
+		rs->have_status = true;
+		rs->status = msg;
+		return true;
+	}
 	if (msg.kind == CHILD_MSG_LISTENER) {
 		char ack = 1;
 		int fd = (int)syscall(SYS_pidfd_getfd, rs->pidfd, msg.fd, 0);
@@ -204,17 +209,23 @@ static void sample_tree(struct run_state *rs)
 static void fill_result(struct run_state *rs, const siginfo_t *si, const struct rusage *ru,
 			praxis_result *result)
 {
-	if (si->si_code == CLD_EXITED) {
+	/* The plugin's end as its reaper saw it; the reaper's own when it was
+	 * killed first (by us, or with the host). */
+	int code = rs->have_status ? rs->status.code : si->si_code;
+	int status = rs->have_status ? rs->status.status : si->si_status;
+	if (code == CLD_EXITED) {
 		result->status = PRAXIS_EXITED;
-		result->exit_code = si->si_status;
+		result->exit_code = status;
 	} else {
 		result->status = PRAXIS_SIGNALED;
-		result->signal = si->si_status;
+		result->signal = status;
 	}
 	praxis_usage *u = &result->usage;
+	/* The reaper reaped everything, so its rusage holds the tree's times;
+	 * its maxrss would be the host's (it is a fork of it): not used. */
 	u->user_cpu_seconds = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6;
 	u->system_cpu_seconds = (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
-	u->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024;
+	u->peak_memory_bytes = rs->have_status ? (uint64_t)rs->status.maxrss_kb * 1024 : 0;
 	if (rs->peak_rss > u->peak_memory_bytes)
 		u->peak_memory_bytes = rs->peak_rss;
 	u->peak_tasks = rs->peak_tasks ? rs->peak_tasks : 1;

@@ -139,6 +139,13 @@ int tree_sample(struct tree_sampler *t, struct tree_usage *out)
 		struct stat_line s;
 		if (!next[i].member || read_stat(next[i].pid, &s) < 0)
 			continue;
+		if (next[i].pid == t->root) {
+			/* the run's reaper: a fork of the host, whose pages are not
+			 * the plugin's; only what it reaped counts */
+			out->cpu_seconds += (double)((unsigned long long)s.cutime +
+						     (unsigned long long)s.cstime) / (double)hz;
+			continue;
+		}
 		out->rss_bytes += (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
 		out->cpu_seconds +=
 			(double)(s.utime + s.stime + (unsigned long long)s.cutime + (unsigned long long)s.cstime) /

@@ -1,0 +1,43 @@
+#ifndef PRAXIS_EXECUTOR_INTERNAL_H
+#define PRAXIS_EXECUTOR_INTERNAL_H
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "factory.h"
+#include "strv.h"
+
+/* A loaded plugin: its manifest, policy and compiled sandbox, shared by
+ * every run of it. Immutable once made; freed with its last reference. */
+struct plugin_entry {
+	struct plugin_entry *next;
+	unsigned refs; /* under the executor's lock */
+	char *manifest_path;
+	struct stat st; /* of the manifest, to notice changes */
+	praxis_manifest *m;
+	struct plugin_policy pp;
+	praxis_sandbox *sb;
+	const praxis_factory *factory;
+	const char *argv[4];
+};
+
+struct praxis_executor {
+	praxis_factory *factory;
+	struct strv dirs;
+	size_t max_result_bytes;
+	size_t max_stderr_bytes;
+	bool collect_audit;
+	pthread_mutex_t lock;
+	struct plugin_entry *entries;
+};
+
+/* plugin_cache.c: the entry for NAME, loaded or re-loaded as needed. */
+int plugin_acquire(praxis_executor *ex, const char *name, struct plugin_entry **ret,
+		   praxis_error *err);
+void plugin_release(praxis_executor *ex, struct plugin_entry *e);
+void plugin_cache_clear(praxis_executor *ex);
+
+/* exec_result.c: turn a finished run into an executor result. */
+void exec_result_fill(const praxis_executor *ex, const struct plugin_entry *e,
+		      const praxis_result *run, praxis_exec_result *res);
+
+#endif
