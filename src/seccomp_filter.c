@@ -252,7 +252,51 @@ static int export_to_memory(scmp_filter_ctx ctx, bool pfc, void **ret, size_t *r
 	return 0;
 }
 
+unsigned seccomp_options_key(const struct seccomp_options *o)
+{
+	return (unsigned)o->subprocess | (unsigned)o->net_socket << 1 | (unsigned)o->net_http << 2 |
+	       (unsigned)o->pid_namespace << 3 | (unsigned)o->metadata << 4 |
+	       (unsigned)o->notify << 5 | (unsigned)o->notify_net << 6;
+}
+
+bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
+{
+	*o = (struct seccomp_options){
+		.subprocess = key & 1,
+		.net_socket = key & 2,
+		.net_http = key & 4,
+		.pid_namespace = key & 8,
+		.metadata = key & 16,
+		.notify = key & 32,
+		.notify_net = key & 64,
+	};
+	/* notify_net is exactly "network.http without network.socket" */
+	return o->notify_net == (o->net_http && !o->net_socket);
+}
+
+#ifndef PRAXIS_GENERATOR
+extern const struct prebuilt_filter prebuilt_filters[];
+extern const unsigned n_prebuilt_filters;
+
 int seccomp_build(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err)
+{
+	unsigned key = seccomp_options_key(o);
+	for (unsigned i = 0; i < n_prebuilt_filters; i++) {
+		if (prebuilt_filters[i].key != key)
+			continue;
+		size_t size = prebuilt_filters[i].len * sizeof(struct sock_filter);
+		p->insns = malloc(size);
+		if (!p->insns)
+			return praxis_fail(err, -ENOMEM, "out of memory");
+		memcpy(p->insns, prebuilt_filters[i].insns, size);
+		p->len = prebuilt_filters[i].len;
+		return 0;
+	}
+	return seccomp_compile(o, p, err);
+}
+#endif
+
+int seccomp_compile(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err)
 {
 	scmp_filter_ctx ctx = build_ctx(o, err);
 	if (!ctx)

@@ -21,8 +21,23 @@ struct bpf_program {
 	unsigned short len;
 };
 
-/* Compile the filter for O into P (host side, once per sandbox). */
+/* The filter for O into P (host side, once per sandbox): the build-time
+ * table when it has O, else compiled now. */
 int seccomp_build(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err);
+/* Always compile with libseccomp (the generator, and the fallback). */
+int seccomp_compile(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err);
+
+/* Options as a small integer, for the build-time table. */
+#define SECCOMP_OPTION_KEYS 128
+unsigned seccomp_options_key(const struct seccomp_options *o);
+/* False for combinations the library never builds. */
+bool seccomp_options_from_key(unsigned key, struct seccomp_options *o);
+
+struct prebuilt_filter {
+	unsigned key;
+	const struct sock_filter *insns;
+	unsigned short len;
+};
 void bpf_program_free(struct bpf_program *p);
 /* Human-readable rules (libseccomp's PFC text); caller frees. */
 char *seccomp_describe(const struct seccomp_options *o);
