@@ -95,7 +95,7 @@ static int push_rule(struct ceiling_rule **v, size_t *n, const char *name, const
 
 /* Validate NAME=VALUE like praxis_caps_add() and add one rule per item. */
 static int add_rules(struct ceiling_rule **v, size_t *n, const char *name, const char *value,
-		     praxis_error *err)
+                     praxis_error *err)
 {
 	praxis_caps *scratch = NULL;
 	if (!name)
@@ -118,8 +118,7 @@ static int add_rules(struct ceiling_rule **v, size_t *n, const char *name, const
 	return r == -ENOMEM ? praxis_fail(err, r, "out of memory") : r;
 }
 
-int praxis_ceiling_allow(praxis_ceiling *c, const char *name, const char *value,
-			 praxis_error *err)
+int praxis_ceiling_allow(praxis_ceiling *c, const char *name, const char *value, praxis_error *err)
 {
 	if (!c)
 		return praxis_fail(err, -EINVAL, "praxis_ceiling_allow: no ceiling");
@@ -134,7 +133,7 @@ int praxis_ceiling_deny(praxis_ceiling *c, const char *name, const char *value, 
 }
 
 static int copy_rules(const struct ceiling_rule *src, size_t n, struct ceiling_rule **dst,
-		      size_t *dn)
+                      size_t *dn)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct ceiling_rule *grown = realloc(*dst, (*dn + 1) * sizeof(*grown));
@@ -232,7 +231,7 @@ static bool overlaps(enum value_kind kind, const char *d, const char *v)
 }
 
 static const struct ceiling_rule *find_deny(const praxis_ceiling *c, const char *name,
-					    const char *value)
+                                            const char *value)
 {
 	enum value_kind kind = kind_of(name);
 	for (size_t i = 0; i < c->n_deny; i++) {
@@ -269,8 +268,8 @@ static int keep(struct ceiling_outcome *out, const struct grant_req *g, const ch
 	out->kept = grown;
 	struct grant_req *k = &grown[out->n_kept];
 	*k = (struct grant_req){.name = strdup(g->name),
-				.value = value ? strdup(value) : NULL,
-				.location = strdup(g->location ? g->location : "")};
+	                        .value = value ? strdup(value) : NULL,
+	                        .location = strdup(g->location ? g->location : "")};
 	if (!k->name || !k->location || (value && !k->value)) {
 		grant_req_clear(k);
 		return -ENOMEM;
@@ -280,7 +279,7 @@ static int keep(struct ceiling_outcome *out, const struct grant_req *g, const ch
 }
 
 static int cut(struct ceiling_outcome *out, const struct grant_req *g, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int cut(struct ceiling_outcome *out, const struct grant_req *g, const char *fmt, ...)
 {
@@ -308,7 +307,7 @@ static int cut(struct ceiling_outcome *out, const struct grant_req *g, const cha
 /* Narrow G to the allow rules inside it (paths under a requested
  * directory, or the listed items of a whole capability), minus denials. */
 static int narrow(const praxis_ceiling *c, const struct grant_req *g, const char *value,
-		  struct ceiling_outcome *out)
+                  struct ceiling_outcome *out)
 {
 	enum value_kind kind = kind_of(g->name);
 	char list[400] = "";
@@ -332,7 +331,7 @@ static int narrow(const praxis_ceiling *c, const struct grant_req *g, const char
 }
 
 static int apply_one(const praxis_ceiling *c, const struct grant_req *g,
-		     struct ceiling_outcome *out)
+                     struct ceiling_outcome *out)
 {
 	enum value_kind kind = kind_of(g->name);
 	char *value = g->value ? canonical_value(kind, g->value) : NULL;
@@ -346,9 +345,11 @@ static int apply_one(const praxis_ceiling *c, const struct grant_req *g,
 		r = cut(out, g, "denied by the administrator's ceiling (%s=%s)", d->name, d->value);
 	} else if (d) {
 		/* the request is wider than a denied item: only allowed parts inside it */
-		r = c->n_allow ? narrow(c, g, value, out)
-			       : cut(out, g, "would include %s=%s, which the administrator's ceiling denies",
-				     d->name, d->value);
+		r = c->n_allow
+		        ? narrow(c, g, value, out)
+		        : cut(out, g,
+		              "would include %s=%s, which the administrator's ceiling denies",
+		              d->name, d->value);
 	} else if (allowed(c, g->name, value)) {
 		r = keep(out, g, value ? g->value : NULL);
 	} else if (!value || kind == KIND_PATH) {
@@ -362,7 +363,7 @@ static int apply_one(const praxis_ceiling *c, const struct grant_req *g,
 }
 
 int ceiling_apply(const praxis_ceiling *c, const struct grant_req *req, size_t n,
-		  struct ceiling_outcome *out)
+                  struct ceiling_outcome *out)
 {
 	*out = (struct ceiling_outcome){0};
 	int r = 0;

@@ -186,6 +186,25 @@ static int plugin_main(void *arg)
 	fail_on(sync_fd, STEP_EXEC, errno);
 }
 
+/* The host thread's blocked signals and ignored dispositions are not the
+ * plugin's (a host ignoring SIGCHLD would even stop the reaper from
+ * waiting); handlers need nothing: exec resets them. */
+static void reset_signals(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler == SIG_IGN) {
+			struct sigaction dfl = {.sa_handler = SIG_DFL};
+			sigaction(sig, &dfl, NULL);
+		}
+	}
+}
+
 static void add_usage(struct child_msg *m, const struct rusage *ru)
 {
 	m->utime_us += (long long)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec;
@@ -211,6 +230,7 @@ _Noreturn void child_main(const struct child_plan *plan)
 	/* A new session: no controlling terminal to inject input into. */
 	if (setsid() < 0)
 		fail(plan, STEP_SESSION, errno);
+	reset_signals();
 	char *stack_top = (char *)plan->stack + plan->stack_size;
 	pid_t plugin = clone(plugin_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
 			     (void *)plan);

@@ -32,12 +32,12 @@ struct praxis_executor {
 
 /* plugin_cache.c: the entry for NAME, loaded or re-loaded as needed. */
 int plugin_acquire(praxis_executor *ex, const char *name, struct plugin_entry **ret,
-		   praxis_error *err);
+                   praxis_error *err);
 void plugin_release(praxis_executor *ex, struct plugin_entry *e);
 void plugin_cache_clear(praxis_executor *ex);
 
 /* exec_result.c: turn a finished run into an executor result. */
 void exec_result_fill(const praxis_executor *ex, const struct plugin_entry *e,
-		      const praxis_result *run, praxis_exec_result *res);
+                      const praxis_result *run, praxis_exec_result *res);
 
 #endif

@@ -36,7 +36,8 @@ int praxis_factory_new(const praxis_factory_config *cfg, praxis_factory **ret, p
 			r = strv_push(&f->env, *e);
 	else if (r >= 0)
 		r = strv_push(&f->env, "PATH=/usr/local/bin:/usr/bin:/bin");
-	if (r >= 0 && !(f->so_runner = strdup(cfg->so_runner ? cfg->so_runner : PRAXIS_SO_RUNNER_PATH)))
+	if (r >= 0 &&
+	    !(f->so_runner = strdup(cfg->so_runner ? cfg->so_runner : PRAXIS_SO_RUNNER_PATH)))
 		r = -ENOMEM;
 	if (r < 0) {
 		praxis_factory_free(f);
@@ -75,7 +76,7 @@ static int add_cut(struct plugin_policy *pp, const char *what, const char *why)
 
 /* One limit: the manifest's value or the default, then bounded by MAX. */
 static int limit_u64(struct plugin_policy *pp, const char *name, uint64_t asked, uint64_t dflt,
-		     uint64_t max, uint64_t unit, uint64_t *out)
+                     uint64_t max, uint64_t unit, uint64_t *out)
 {
 	*out = asked ? asked : dflt;
 	if (!max || (*out && *out <= max))
@@ -86,12 +87,12 @@ static int limit_u64(struct plugin_policy *pp, const char *name, uint64_t asked,
 	char what[96], why[128];
 	snprintf(what, sizeof(what), "limits.%s=%llu", name, (unsigned long long)(asked / unit));
 	snprintf(why, sizeof(why), "above the administrator's ceiling of %llu: lowered to it",
-		 (unsigned long long)(max / unit));
+	         (unsigned long long)(max / unit));
 	return add_cut(pp, what, why);
 }
 
 static int limit_f(struct plugin_policy *pp, const char *name, double asked, double dflt,
-		   double max, double *out)
+                   double max, double *out)
 {
 	*out = asked > 0 ? asked : dflt;
 	if (max <= 0 || (*out > 0 && *out <= max))
@@ -106,25 +107,25 @@ static int limit_f(struct plugin_policy *pp, const char *name, double asked, dou
 }
 
 static int resolve_limits(const praxis_factory *f, const praxis_manifest *m,
-			  struct plugin_policy *pp)
+                          struct plugin_policy *pp)
 {
 	const praxis_limits *a = &m->limits, *d = &f->cfg.default_limits, *x = &f->cfg.max_limits;
 	praxis_limits *l = &pp->limits;
 	int r;
 	if ((r = limit_u64(pp, "memory_mb", a->memory_bytes, d->memory_bytes, x->memory_bytes,
-			   1048576, &l->memory_bytes)) < 0 ||
+	                   1048576, &l->memory_bytes)) < 0 ||
 	    (r = limit_f(pp, "cpu_seconds", a->cpu_seconds, d->cpu_seconds, x->cpu_seconds,
-			 &l->cpu_seconds)) < 0 ||
+	                 &l->cpu_seconds)) < 0 ||
 	    (r = limit_f(pp, "wall_seconds", a->wall_seconds, d->wall_seconds, x->wall_seconds,
-			 &l->wall_seconds)) < 0 ||
+	                 &l->wall_seconds)) < 0 ||
 	    (r = limit_u64(pp, "max_procs", a->max_procs, d->max_procs, x->max_procs, 1,
-			   &l->max_procs)) < 0 ||
+	                   &l->max_procs)) < 0 ||
 	    (r = limit_u64(pp, "max_output_bytes", a->max_output_bytes, d->max_output_bytes,
-			   x->max_output_bytes, 1, &l->max_output_bytes)) < 0 ||
+	                   x->max_output_bytes, 1, &l->max_output_bytes)) < 0 ||
 	    (r = limit_u64(pp, "max_open_files", a->max_open_files, d->max_open_files,
-			   x->max_open_files, 1, &l->max_open_files)) < 0 ||
+	                   x->max_open_files, 1, &l->max_open_files)) < 0 ||
 	    (r = limit_u64(pp, "max_file_bytes", a->max_file_bytes, d->max_file_bytes,
-			   x->max_file_bytes, 1, &l->max_file_bytes)) < 0)
+	                   x->max_file_bytes, 1, &l->max_file_bytes)) < 0)
 		return r;
 	return 0;
 }
@@ -135,15 +136,15 @@ static int refusal(const praxis_manifest *m, const struct plugin_policy *pp, pra
 	for (size_t i = 0; i < pp->cut_what.n; i++) {
 		size_t len = strlen(list);
 		snprintf(list + len, sizeof(list) - len, "%s%s (%s)", i ? "; " : "",
-			 pp->cut_what.v[i], pp->cut_why.v[i]);
+		         pp->cut_what.v[i], pp->cut_why.v[i]);
 	}
 	return praxis_fail(err, -EPERM,
-			   "plugin '%s' asks for more than the administrator's ceiling allows: %s",
-			   m->name, list);
+	                   "plugin '%s' asks for more than the administrator's ceiling allows: %s",
+	                   m->name, list);
 }
 
 int factory_policy(const praxis_factory *f, const praxis_manifest *m, struct plugin_policy *pp,
-		   praxis_error *err)
+                   praxis_error *err)
 {
 	*pp = (struct plugin_policy){0};
 	struct ceiling_outcome out;
@@ -176,13 +177,14 @@ out:
 }
 
 int factory_sandbox(const praxis_factory *f, const praxis_manifest *m,
-		    const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,
-		    praxis_sandbox **ret, praxis_error *err)
+                    const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,
+                    praxis_sandbox **ret, praxis_error *err)
 {
 	if (m->kind == PRAXIS_ENTRY_SHARED_OBJECT && access(f->so_runner, X_OK) < 0)
-		return praxis_fail(err, -errno,
-				   "plugin '%s' is a shared object, but the runner %s cannot be used: %s",
-				   m->name, f->so_runner, strerror(errno));
+		return praxis_fail(
+		    err, -errno,
+		    "plugin '%s' is a shared object, but the runner %s cannot be used: %s", m->name,
+		    f->so_runner, strerror(errno));
 	praxis_config cfg;
 	praxis_config_init(&cfg);
 	cfg.plugin_name = m->name;
@@ -205,8 +207,8 @@ bool factory_audits(const praxis_factory *f, bool allowed)
 	return f->cfg.audit_callback && f->cfg.audit_level != PRAXIS_AUDIT_OFF;
 }
 
-int praxis_factory_create_sandbox(praxis_factory *f, const praxis_manifest *m,
-				  praxis_sandbox **ret, praxis_error *err)
+int praxis_factory_create_sandbox(praxis_factory *f, const praxis_manifest *m, praxis_sandbox **ret,
+                                  praxis_error *err)
 {
 	if (!f || !m || !ret)
 		return praxis_fail(err, -EINVAL, "praxis_factory_create_sandbox: missing argument");
@@ -221,12 +223,12 @@ int praxis_factory_create_sandbox(praxis_factory *f, const praxis_manifest *m,
 		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < pp.cut_what.n; i++) {
 			praxis_audit_record rec = {
-				.timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
-				.plugin = m->name,
-				.action = "sandbox.capability_cut",
-				.target = pp.cut_what.v[i],
-				.allowed = false,
-				.reason = pp.cut_why.v[i],
+			    .timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
+			    .plugin = m->name,
+			    .action = "sandbox.capability_cut",
+			    .target = pp.cut_what.v[i],
+			    .allowed = false,
+			    .reason = pp.cut_why.v[i],
 			};
 			f->cfg.audit_callback(&rec, f->cfg.audit_userdata);
 		}

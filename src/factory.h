@@ -25,12 +25,12 @@ struct plugin_policy {
 };
 
 int factory_policy(const praxis_factory *f, const praxis_manifest *m, struct plugin_policy *pp,
-		   praxis_error *err);
+                   praxis_error *err);
 void plugin_policy_clear(struct plugin_policy *pp);
 /* Compile PP into a sandbox whose records go to CALLBACK (NULL: none). */
 int factory_sandbox(const praxis_factory *f, const praxis_manifest *m,
-		    const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,
-		    praxis_sandbox **ret, praxis_error *err);
+                    const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,
+                    praxis_sandbox **ret, praxis_error *err);
 /* The audit level the factory's sandboxes run at, given COLLECT. */
 bool factory_audits(const praxis_factory *f, bool allowed);
 

@@ -15,9 +15,10 @@
 
 #include "error.h"
 #include "path_util.h"
+#include "praxis/plugin.h"
 #include "problems.h"
 
-#define LOC_MAX 256
+#define LOC_MAX      256
 #define NAME_MAX_LEN 64
 
 struct parser {
@@ -26,13 +27,13 @@ struct parser {
 	bool oom;
 };
 
-static const char *const top_keys[] = {"name", "version", "description", "entry", "capabilities",
-				       "limits", NULL};
+static const char *const top_keys[] = {"name",         "version", "description", "entry",
+                                       "capabilities", "limits",  NULL};
 static const char *const entry_keys[] = {"executable", "shared_object", "symbol", NULL};
 static const char *const cap_keys[] = {"name", "options", NULL};
-static const char *const limit_keys[] = {"memory_mb",      "cpu_seconds",    "wall_seconds",
-					 "max_procs",      "max_output_bytes", "max_open_files",
-					 "max_file_bytes", NULL};
+static const char *const limit_keys[] = {
+    "memory_mb",        "cpu_seconds",    "wall_seconds",   "max_procs",
+    "max_output_bytes", "max_open_files", "max_file_bytes", NULL};
 
 void grant_req_clear(struct grant_req *g)
 {
@@ -67,7 +68,7 @@ static void loc_key(char *buf, const char *parent, const char *key)
 		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '$')
 			plain = false;
 	if (plain) {
-		snprintf(buf, LOC_MAX, "%s.%.64s", parent, key);
+		snprintf(buf, LOC_MAX, "%.180s.%.64s", parent, key);
 		return;
 	}
 	char safe[68];
@@ -75,7 +76,7 @@ static void loc_key(char *buf, const char *parent, const char *key)
 	for (const char *c = key; *c && n < 64; c++)
 		safe[n++] = (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) ? '?' : *c;
 	safe[n] = '\0';
-	snprintf(buf, LOC_MAX, "%s[\"%s\"]", parent, safe);
+	snprintf(buf, LOC_MAX, "%.180s[\"%s\"]", parent, safe);
 }
 
 static void join_list(char *buf, size_t size, const char *const *list)
@@ -87,12 +88,12 @@ static void join_list(char *buf, size_t size, const char *const *list)
 	}
 }
 
-static void unknown_keys(struct parser *p, json_t *obj, const char *loc,
-			 const char *const *valid)
+static void unknown_keys(struct parser *p, json_t *obj, const char *loc, const char *const *valid)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool ok = strncmp(key, "x-", 2) == 0; /* extensions are the host's business */
 		for (const char *const *k = valid; *k && !ok; k++)
 			ok = strcmp(*k, key) == 0;
@@ -122,7 +123,7 @@ static const char *json_type_name(const json_t *v)
 
 /* A string member: a copy, or NULL with the problem reported. */
 static char *string_member(struct parser *p, json_t *obj, const char *key, const char *loc,
-			   bool required, size_t max_len)
+                           bool required, size_t max_len)
 {
 	char where[LOC_MAX];
 	loc_key(where, loc, key);
@@ -180,7 +181,8 @@ static bool valid_symbol(const char *s)
 static char *entry_file(struct parser *p, const char *rel, const char *where, bool executable)
 {
 	if (rel[0] == '/') {
-		problems_add(p->pr, where, "'%s' must be relative to the manifest's directory", rel);
+		problems_add(p->pr, where, "'%s' must be relative to the manifest's directory",
+		             rel);
 		return NULL;
 	}
 	char *joined = path_absolute(p->m->dir, rel);
@@ -217,8 +219,9 @@ static void parse_entry(struct parser *p, json_t *root)
 {
 	json_t *e = json_object_get(root, "entry");
 	if (!e) {
-		problems_add(p->pr, "$.entry",
-			     "missing (an executable path, or {\"shared_object\": PATH, \"symbol\": NAME})");
+		problems_add(
+		    p->pr, "$.entry",
+		    "missing (an executable path, or {\"shared_object\": PATH, \"symbol\": NAME})");
 		return;
 	}
 	if (json_is_string(e)) {
@@ -230,20 +233,21 @@ static void parse_entry(struct parser *p, json_t *root)
 	}
 	if (!json_is_object(e)) {
 		problems_add(p->pr, "$.entry", "must be a string or an object, not %s",
-			     json_type_name(e));
+		             json_type_name(e));
 		return;
 	}
 	unknown_keys(p, e, "$.entry", entry_keys);
 	bool exe = json_object_get(e, "executable"), so = json_object_get(e, "shared_object");
 	if (exe == so) {
-		problems_add(p->pr, "$.entry", "needs exactly one of \"executable\" and \"shared_object\"");
+		problems_add(p->pr, "$.entry",
+		             "needs exactly one of \"executable\" and \"shared_object\"");
 		return;
 	}
-	char *rel = string_member(p, e, exe ? "executable" : "shared_object", "$.entry", true,
-				  PATH_MAX);
+	char *rel =
+	    string_member(p, e, exe ? "executable" : "shared_object", "$.entry", true, PATH_MAX);
 	if (rel)
-		p->m->entry = entry_file(p, rel, exe ? "$.entry.executable" : "$.entry.shared_object",
-					 exe);
+		p->m->entry =
+		    entry_file(p, rel, exe ? "$.entry.executable" : "$.entry.shared_object", exe);
 	free(rel);
 	if (exe) {
 		if (json_object_get(e, "symbol"))
@@ -323,9 +327,8 @@ static void push_grant(struct parser *p, const char *name, const char *value, co
 	}
 	m->grants = grown;
 	struct grant_req *g = &m->grants[m->n_grants];
-	*g = (struct grant_req){.name = strdup(name),
-				.value = value ? strdup(value) : NULL,
-				.location = strdup(where)};
+	*g = (struct grant_req){
+	    .name = strdup(name), .value = value ? strdup(value) : NULL, .location = strdup(where)};
 	if (!g->name || !g->location || (value && !g->value)) {
 		grant_req_clear(g);
 		p->oom = true;
@@ -384,7 +387,7 @@ static void parse_options(struct parser *p, const char *cap, json_t *opts, const
 		list_key = "endpoints";
 	}
 	const char *valid[3] = {single_key ? single_key : list_key, single_key ? list_key : NULL,
-				NULL};
+	                        NULL};
 	if (!list_key) {
 		if (json_object_size(opts) > 0)
 			problems_add(p->pr, loc, "%s takes no options", cap);
@@ -410,20 +413,22 @@ static void parse_options(struct parser *p, const char *cap, json_t *opts, const
 		loc_key(list_loc, loc, list_key);
 		if (!json_is_array(v)) {
 			problems_add(p->pr, list_loc, "must be an array of strings, not %s",
-				     json_type_name(v));
+			             json_type_name(v));
 		} else if (json_array_size(v) == 0) {
-			problems_add(p->pr, list_loc,
-				     "is empty (leave out the options to ask for the whole capability)");
+			problems_add(
+			    p->pr, list_loc,
+			    "is empty (leave out the options to ask for the whole capability)");
 		}
 		size_t i;
 		json_t *item;
-		json_array_foreach(v, i, item) {
-			snprintf(where, sizeof(where), "%s[%zu]", list_loc, i);
+		json_array_foreach(v, i, item)
+		{
+			snprintf(where, sizeof(where), "%.200s[%zu]", list_loc, i);
 			if (json_is_string(item))
 				add_item(p, cap, json_string_value(item), where);
 			else
 				problems_add(p->pr, where, "must be a string, not %s",
-					     json_type_name(item));
+				             json_type_name(item));
 		}
 	}
 	/* {} or only unknown keys: the whole capability, as without options */
@@ -442,8 +447,10 @@ static void parse_capability(struct parser *p, json_t *c, const char *loc)
 		return;
 	}
 	if (!json_is_object(c)) {
-		problems_add(p->pr, loc, "must be a capability name or {\"name\": ..., \"options\": {...}}, not %s",
-			     json_type_name(c));
+		problems_add(
+		    p->pr, loc,
+		    "must be a capability name or {\"name\": ..., \"options\": {...}}, not %s",
+		    json_type_name(c));
 		return;
 	}
 	unknown_keys(p, c, loc, cap_keys);
@@ -474,12 +481,14 @@ static void parse_capabilities(struct parser *p, json_t *root)
 	if (!caps)
 		return;
 	if (!json_is_array(caps)) {
-		problems_add(p->pr, "$.capabilities", "must be an array, not %s", json_type_name(caps));
+		problems_add(p->pr, "$.capabilities", "must be an array, not %s",
+		             json_type_name(caps));
 		return;
 	}
 	size_t i;
 	json_t *c;
-	json_array_foreach(caps, i, c) {
+	json_array_foreach(caps, i, c)
+	{
 		char where[LOC_MAX];
 		snprintf(where, sizeof(where), "$.capabilities[%zu]", i);
 		parse_capability(p, c, where);
@@ -487,8 +496,8 @@ static void parse_capabilities(struct parser *p, json_t *root)
 }
 
 /* A positive number (INTEGER: a positive integer) no larger than MAX. */
-static bool limit_value(struct parser *p, json_t *limits, const char *key, bool integer,
-			double max, double *ret)
+static bool limit_value(struct parser *p, json_t *limits, const char *key, bool integer, double max,
+                        double *ret)
 {
 	json_t *v = json_object_get(limits, key);
 	if (!v)
@@ -496,12 +505,12 @@ static bool limit_value(struct parser *p, json_t *limits, const char *key, bool 
 	char where[LOC_MAX];
 	loc_key(where, "$.limits", key);
 	bool ok = integer ? json_is_integer(v) : json_is_number(v);
-	double d = ok ? json_number_value(v) : 0;
+	double d = json_is_number(v) ? json_number_value(v) : 0;
 	if (!ok || !(d > 0) || d > max) {
 		problems_add(p->pr, where, "must be a positive %s%s (at most %.0f)",
-			     integer ? "integer" : "number",
-			     json_is_number(v) && d <= 0 ? "; 0 or less cannot be asked for" : "",
-			     max);
+		             integer ? "integer" : "number",
+		             json_is_number(v) && d <= 0 ? "; 0 or less cannot be asked for" : "",
+		             max);
 		return false;
 	}
 	*ret = d;
@@ -540,16 +549,17 @@ static void parse_limits(struct parser *p, json_t *root)
 static void parse_document(struct parser *p, json_t *root)
 {
 	if (!json_is_object(root)) {
-		problems_add(p->pr, "$", "a manifest is a JSON object, not %s", json_type_name(root));
+		problems_add(p->pr, "$", "a manifest is a JSON object, not %s",
+		             json_type_name(root));
 		return;
 	}
-	unknown_keys(p, root, "$", top_keys);
 	praxis_manifest *m = p->m;
 	m->name = string_member(p, root, "name", "$", true, NAME_MAX_LEN);
 	if (m->name && !valid_plugin_name(m->name)) {
-		problems_add(p->pr, "$.name",
-			     "'%s': letters, digits, '.', '_' and '-' only, starting with a letter or digit",
-			     m->name);
+		problems_add(
+		    p->pr, "$.name",
+		    "'%s': letters, digits, '.', '_' and '-' only, starting with a letter or digit",
+		    m->name);
 	}
 	m->version = string_member(p, root, "version", "$", true, 64);
 	m->description = string_member(p, root, "description", "$", false, 4096);
@@ -559,6 +569,7 @@ static void parse_document(struct parser *p, json_t *root)
 	parse_entry(p, root);
 	parse_capabilities(p, root);
 	parse_limits(p, root);
+	unknown_keys(p, root, "$", top_keys); /* last: a typo'd key explains a "missing" one */
 }
 
 /* The verdict: -EINVAL with ERR naming the first problem, or 0. */
@@ -570,19 +581,19 @@ static int verdict(struct parser *p, praxis_error *err)
 	if (n == 0)
 		return 0;
 	return praxis_fail(err, -EINVAL, "%s: %s: %s%s", p->m->path ? p->m->path : "manifest",
-			   p->pr->v[0].location, p->pr->v[0].message,
-			   n > 1 ? " (and more problems)" : "");
+	                   p->pr->v[0].location, p->pr->v[0].message,
+	                   n > 1 ? " (and more problems)" : "");
 }
 
 static int parse_into(praxis_manifest *m, const char *json, size_t len, praxis_problems *pr,
-		      praxis_error *err)
+                      praxis_error *err)
 {
 	struct parser p = {.pr = pr, .m = m};
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!root)
 		problems_add(pr, "$", "invalid JSON at line %d, column %d: %s", jerr.line,
-			     jerr.column, jerr.text);
+		             jerr.column, jerr.text);
 	else
 		parse_document(&p, root);
 	json_decref(root);
@@ -590,7 +601,7 @@ static int parse_into(praxis_manifest *m, const char *json, size_t len, praxis_p
 }
 
 static int finish(int r, praxis_manifest *m, praxis_problems *pr, praxis_manifest **ret,
-		  praxis_problems **problems)
+                  praxis_problems **problems)
 {
 	if (r < 0) {
 		praxis_manifest_free(m);
@@ -605,7 +616,7 @@ static int finish(int r, praxis_manifest *m, praxis_problems *pr, praxis_manifes
 }
 
 static int manifest_start(const char *base_dir, praxis_manifest **m, praxis_problems **pr,
-			  praxis_error *err)
+                          praxis_error *err)
 {
 	*m = calloc(1, sizeof(**m));
 	*pr = calloc(1, sizeof(**pr));
@@ -617,8 +628,8 @@ static int manifest_start(const char *base_dir, praxis_manifest **m, praxis_prob
 	return 0;
 }
 
-int praxis_manifest_parse(const char *json, size_t len, const char *base_dir,
-			  praxis_manifest **ret, praxis_problems **problems, praxis_error *err)
+int praxis_manifest_parse(const char *json, size_t len, const char *base_dir, praxis_manifest **ret,
+                          praxis_problems **problems, praxis_error *err)
 {
 	if (!ret || !json || !base_dir)
 		return praxis_fail(err, -EINVAL, "praxis_manifest_parse: missing argument");
@@ -641,7 +652,7 @@ static int read_file(const char *path, char **data, size_t *len, praxis_error *e
 		r = praxis_fail(err, -EINVAL, "%s: not a regular file", path);
 	else if (st.st_size > MANIFEST_MAX_BYTES)
 		r = praxis_fail(err, -EFBIG, "%s: too large (%lld bytes, at most %u)", path,
-				(long long)st.st_size, MANIFEST_MAX_BYTES);
+		                (long long)st.st_size, MANIFEST_MAX_BYTES);
 	else if (!(*data = malloc((size_t)st.st_size + 1)))
 		r = praxis_fail(err, -ENOMEM, "out of memory");
 	size_t got = 0;
@@ -651,7 +662,7 @@ static int read_file(const char *path, char **data, size_t *len, praxis_error *e
 			continue;
 		if (n <= 0) {
 			r = praxis_fail(err, n < 0 ? -errno : -EIO, "%s: read: %s", path,
-					n < 0 ? strerror(errno) : "file shrank");
+			                n < 0 ? strerror(errno) : "file shrank");
 			break;
 		}
 		got += (size_t)n;
@@ -662,7 +673,7 @@ static int read_file(const char *path, char **data, size_t *len, praxis_error *e
 }
 
 int praxis_manifest_load(const char *path, praxis_manifest **ret, praxis_problems **problems,
-			 praxis_error *err)
+                         praxis_error *err)
 {
 	if (!ret || !path)
 		return praxis_fail(err, -EINVAL, "praxis_manifest_load: missing argument");
@@ -685,7 +696,8 @@ int praxis_manifest_load(const char *path, praxis_manifest **ret, praxis_problem
 	size_t len = 0;
 	praxis_manifest *m = NULL;
 	praxis_problems *pr = NULL;
-	int r = dir ? manifest_start(dir, &m, &pr, err) : praxis_fail(err, -ENOMEM, "out of memory");
+	int r =
+	    dir ? manifest_start(dir, &m, &pr, err) : praxis_fail(err, -ENOMEM, "out of memory");
 	free(dir);
 	if (r >= 0 && !(m->path = strdup(path)))
 		r = praxis_fail(err, -ENOMEM, "out of memory");

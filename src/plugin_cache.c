@@ -20,8 +20,8 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static int find_manifest(const praxis_executor *ex, const char *name, char **path,
-			 struct stat *st, praxis_error *err)
+static int find_manifest(const praxis_executor *ex, const char *name, char **path, struct stat *st,
+                         praxis_error *err)
 {
 	static const char *const forms[] = {"%s/%s/manifest.json", "%s/%s.json"};
 	for (size_t d = 0; d < ex->dirs.n; d++) {
@@ -42,7 +42,7 @@ static int find_manifest(const praxis_executor *ex, const char *name, char **pat
 		snprintf(dirs + len, sizeof(dirs) - len, "%s%s", d ? ", " : "", ex->dirs.v[d]);
 	}
 	return praxis_fail(err, -ENOENT, "no plugin '%s' (no %s/manifest.json or %s.json in: %s)",
-			   name, name, name, ex->dirs.n ? dirs : "no plugin directories");
+	                   name, name, name, ex->dirs.n ? dirs : "no plugin directories");
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -82,7 +82,7 @@ static void entry_audit(const praxis_audit_record *rec, void *userdata)
 }
 
 static int entry_load(const praxis_executor *ex, const char *name, char *path,
-		      const struct stat *st, struct plugin_entry **ret, praxis_error *err)
+                      const struct stat *st, struct plugin_entry **ret, praxis_error *err)
 {
 	struct plugin_entry *e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -95,13 +95,19 @@ static int entry_load(const praxis_executor *ex, const char *name, char *path,
 	int r = praxis_manifest_load(path, &e->m, NULL, err);
 	if (r >= 0 && strcmp(e->m->name, name) != 0)
 		r = praxis_fail(err, -EINVAL, "%s: $.name: declares plugin '%s', not '%s'", path,
-				e->m->name, name);
+		                e->m->name, name);
 	if (r >= 0)
 		r = factory_policy(ex->factory, e->m, &e->pp, err);
 	if (r >= 0) {
+		/* The host buffers what a run writes: never without a bound. */
+		uint64_t *out = &e->pp.limits.max_output_bytes;
+		if (*out == 0)
+			*out = (uint64_t)ex->max_result_bytes + ex->max_stderr_bytes + 1;
+	}
+	if (r >= 0) {
 		bool live = ex->factory->cfg.audit_callback != NULL;
 		r = factory_sandbox(ex->factory, e->m, &e->pp, live ? entry_audit : NULL,
-				    live ? e : NULL, &e->sb, err);
+		                    live ? e : NULL, &e->sb, err);
 	}
 	if (r < 0) {
 		entry_free(e);
@@ -139,12 +145,12 @@ static void forget_locked(praxis_executor *ex, const char *name)
 }
 
 int plugin_acquire(praxis_executor *ex, const char *name, struct plugin_entry **ret,
-		   praxis_error *err)
+                   praxis_error *err)
 {
 	if (!valid_name(name))
 		return praxis_fail(err, -EINVAL,
-				   "'%s' is not a plugin name (letters, digits, '.', '_', '-')",
-				   name ? name : "(null)");
+		                   "'%s' is not a plugin name (letters, digits, '.', '_', '-')",
+		                   name ? name : "(null)");
 	char *path = NULL;
 	struct stat st;
 	int r = find_manifest(ex, name, &path, &st, err);

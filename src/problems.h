@@ -11,6 +11,6 @@ struct praxis_problems {
 
 /* Append one problem. Out of memory is remembered, never fatal. */
 void problems_add(praxis_problems *p, const char *location, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,0 +1,1412 @@
+/* probe: attempt ONE operation named on the command line and report it.
+ *
+ * Prints exactly "OK" or "ERR <ERRNO_NAME>" (e.g. "ERR EACCES") on stdout and
+ * exits 0 for OK, 1 for an errno failure, 2 for a usage error. A few
+ * operations print a value instead (env, count-fds, id, capeff, nnp); exec
+ * prints only when it fails; wait-stdin says READY on stderr, then waits for
+ * EOF on stdin. Modelled on bubblewrap's tests/try-syscall.c.
+ *
+ * Built without sanitizers: it runs inside the sandbox, where a sanitizer
+ * runtime would need files and syscalls the policy (rightly) does not give. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef KEYCTL_GET_KEYRING_ID
+#define KEYCTL_GET_KEYRING_ID 0
+#endif
+#ifndef KEY_SPEC_SESSION_KEYRING
+#define KEY_SPEC_SESSION_KEYRING -3
+#endif
+#define X32_SYSCALL_BIT 0x40000000
+
+static int ok(void)
+{
+	fputs("OK\n", stdout);
+	fflush(stdout);
+	return 0;
+}
+
+static int fail_errno(int e)
+{
+	const char *name = strerrorname_np(e);
+	if (name)
+		printf("ERR %s\n", name);
+	else
+		printf("ERR %d\n", e);
+	fflush(stdout);
+	return 1;
+}
+
+/* OK when R >= 0, else ERR errno. */
+static int check(long r)
+{
+	return r < 0 ? fail_errno(errno) : ok();
+}
+
+_Noreturn static void usage(const char *msg)
+{
+	fprintf(stderr, "probe: %s\n", msg);
+	exit(2);
+}
+
+static long number(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 0);
+	if (errno || end == s || *end)
+		usage("bad number");
+	return v;
+}
+
+/* Wait for a child; OK if it exited 0. */
+static int reap(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return fail_errno(errno);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "probe: child ended with status 0x%x\n", status);
+		return fail_errno(ECHILD);
+	}
+	return ok();
+}
+
+/* ---- filesystem ---- */
+
+static int op_read(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(errno);
+	char buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	int e = errno;
+	close(fd);
+	return n < 0 ? fail_errno(e) : ok();
+}
+
+static int op_write(const char *path, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0644);
+	if (fd < 0)
+		return fail_errno(errno);
+	ssize_t n = write(fd, "x\n", 2);
+	int e = errno;
+	close(fd);
+	return n < 0 ? fail_errno(e) : ok();
+}
+
+static int op_readdir(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return fail_errno(errno);
+	errno = 0;
+	while (readdir(d))
+		;
+	int e = errno;
+	closedir(d);
+	return e ? fail_errno(e) : ok();
+}
+
+static int op_proc_self_root(const char *path, const char *mode)
+{
+	char full[4096];
+	snprintf(full, sizeof(full), "/proc/self/root%s%s", path[0] == '/' ? "" : "/", path);
+	if (mode && strcmp(mode, "w") == 0)
+		return op_write(full, O_CREAT | O_TRUNC);
+	return op_read(full);
+}
+
+static int op_proc_fd_reopen(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "probe: first open of %s failed\n", path);
+		return fail_errno(errno);
+	}
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	int fd2 = open(link, O_RDWR | O_CLOEXEC);
+	if (fd2 < 0)
+		return fail_errno(errno);
+	ssize_t n = write(fd2, "y\n", 2);
+	int e = errno;
+	close(fd2);
+	close(fd);
+	return n < 0 ? fail_errno(e) : ok();
+}
+
+/* ---- processes ---- */
+
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+static int op_thread(void)
+{
+	pthread_t t;
+	int r = pthread_create(&t, NULL, thread_main, NULL);
+	if (r != 0)
+		return fail_errno(r);
+	pthread_join(t, NULL);
+	return ok();
+}
+
+static int op_fork(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail_errno(errno);
+	if (pid == 0)
+		_exit(0);
+	return reap(pid);
+}
+
+static int op_vfork(void)
+{
+	pid_t pid = vfork();
+	if (pid < 0)
+		return fail_errno(errno);
+	if (pid == 0)
+		_exit(0);
+	return reap(pid);
+}
+
+static int op_clone3(void)
+{
+	struct clone_args args;
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return fail_errno(errno);
+	if (pid == 0)
+		_exit(0);
+	return reap((pid_t)pid);
+}
+
+/* clone() asking for a new user namespace (the non-unshare way in). */
+static int op_clone_newuser(void)
+{
+	long pid =
+	    syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return fail_errno(errno);
+	if (pid == 0)
+		_exit(0);
+	return reap((pid_t)pid);
+}
+
+static int op_exec(int argc, char **argv)
+{
+	if (argc < 1)
+		usage("exec PATH [ARGS]");
+	execv(argv[0], argv);
+	return fail_errno(errno);
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts = {.tv_sec = (time_t)s,
+	                      .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Double fork + setsid. The grandchild reports its pid (to PIDFILE if it
+ * can, and on stdout), tells the top process it is up, then sleeps. The top
+ * process prints OK only once the daemon is running. MARKER only has to be
+ * in argv so the test can find the daemon in /proc. */
+static int op_daemon(const char *marker, const char *pidfile)
+{
+	(void)marker;
+	int ready[2];
+	if (pipe(ready) < 0)
+		return fail_errno(errno);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail_errno(errno);
+	if (pid == 0) {
+		close(ready[0]);
+		if (setsid() < 0)
+			dprintf(2, "probe: setsid: %s\n", strerrorname_np(errno));
+		pid_t gc = fork();
+		if (gc < 0)
+			_exit(3);
+		if (gc > 0)
+			_exit(0);
+		char line[64];
+		int len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+		if (pidfile) {
+			int fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				if (write(fd, line, (size_t)len) < 0)
+					dprintf(2, "probe: writing the pid file failed\n");
+				close(fd);
+			}
+		}
+		dprintf(1, "DAEMON %d\n", (int)getpid());
+		if (write(ready[1], "r", 1) != 1)
+			_exit(4);
+		close(ready[1]);
+		sleep_seconds(60);
+		_exit(0);
+	}
+	close(ready[1]);
+	int status;
+	waitpid(pid, &status, 0);
+	char c;
+	ssize_t n;
+	while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		return fail_errno(ESRCH);
+	return ok();
+}
+
+static int op_kill(const char *pid, const char *sig)
+{
+	return check(kill((pid_t)number(pid), (int)number(sig)));
+}
+
+static int op_raise(const char *sig)
+{
+	fflush(stdout);
+	raise((int)number(sig));
+	return fail_errno(EINTR);
+}
+
+/* ---- sockets ---- */
+
+static int socket_family(const char *s)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} t[] = {{"inet", AF_INET},       {"inet6", AF_INET6},        {"unix", AF_UNIX},
+	         {"netlink", AF_NETLINK}, {"packet", AF_PACKET},      {"vsock", AF_VSOCK},
+	         {"alg", AF_ALG},         {"bluetooth", AF_BLUETOOTH}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		if (strcmp(s, t[i].name) == 0)
+			return t[i].value;
+	return (int)number(s);
+}
+
+static int socket_type(const char *s)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} t[] = {{"stream", SOCK_STREAM},
+	         {"dgram", SOCK_DGRAM},
+	         {"raw", SOCK_RAW},
+	         {"seqpacket", SOCK_SEQPACKET},
+	         {"rdm", SOCK_RDM}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		if (strcmp(s, t[i].name) == 0)
+			return t[i].value;
+	return (int)number(s);
+}
+
+static int socket_proto(const char *s)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} t[] = {{"tcp", IPPROTO_TCP},         {"udp", IPPROTO_UDP},   {"mptcp", IPPROTO_MPTCP},
+	         {"sctp", IPPROTO_SCTP},       {"icmp", IPPROTO_ICMP}, {"icmpv6", IPPROTO_ICMPV6},
+	         {"udplite", IPPROTO_UDPLITE}, {"raw", IPPROTO_RAW}};
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		if (strcmp(s, t[i].name) == 0)
+			return t[i].value;
+	return (int)number(s);
+}
+
+/* HIGH: set bit 32 of the family, type and protocol arguments, which the
+ * kernel ignores (they are ints), to check that a filter masks its
+ * comparisons. */
+static int op_socket(int argc, char **argv, bool high)
+{
+	if (argc < 2)
+		usage("socket FAMILY TYPE [PROTO]");
+	unsigned long family = (unsigned)socket_family(argv[0]);
+	if (high)
+		family |= 1UL << 32;
+	long fd = syscall(SYS_socket, family, (unsigned long)socket_type(argv[1]),
+	                  (unsigned long)socket_proto(argc > 2 ? argv[2] : NULL));
+	if (fd >= 0)
+		close((int)fd);
+	return check(fd);
+}
+
+static int op_socketpair(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return fail_errno(errno);
+	char c = 0;
+	if (write(sv[0], "p", 1) != 1 || read(sv[1], &c, 1) != 1 || c != 'p')
+		return fail_errno(EIO);
+	close(sv[0]);
+	close(sv[1]);
+	return ok();
+}
+
+static int op_connect_tcp(const char *host, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	memset(&ss, 0, sizeof(ss));
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)number(port));
+		len = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)number(port));
+		len = sizeof(*in6);
+	} else {
+		usage("connect-tcp: HOST must be a numeric address");
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_errno(errno);
+	int r = connect(fd, (struct sockaddr *)&ss, len);
+	int e = errno;
+	close(fd);
+	return r < 0 ? fail_errno(e) : ok();
+}
+
+static int op_bind_tcp(const char *port)
+{
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)number(port))};
+	in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_errno(errno);
+	int r = bind(fd, (struct sockaddr *)&in4, sizeof(in4));
+	int e = errno;
+	close(fd);
+	return r < 0 ? fail_errno(e) : ok();
+}
+
+static int op_connect_unix(const char *name, bool abstract)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	size_t n = strlen(name);
+	if (n + 2 > sizeof(un.sun_path))
+		usage("name too long");
+	socklen_t len;
+	if (abstract) {
+		memcpy(un.sun_path + 1, name, n);
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	} else {
+		memcpy(un.sun_path, name, n + 1);
+		len = sizeof(un);
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_errno(errno);
+	int r = connect(fd, (struct sockaddr *)&un, len);
+	int e = errno;
+	close(fd);
+	return r < 0 ? fail_errno(e) : ok();
+}
+
+/* ---- other processes ---- */
+
+static int op_ptrace_attach(const char *pid_s)
+{
+	pid_t pid = (pid_t)number(pid_s);
+	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) < 0)
+		return fail_errno(errno);
+	int status;
+	waitpid(pid, &status, __WALL);
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return ok();
+}
+
+static int op_process_vm_readv(const char *pid_s, const char *addr_s)
+{
+	char buf[8];
+	struct iovec local = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)strtoull(addr_s, NULL, 0),
+	                       .iov_len = sizeof(buf)};
+	return check(process_vm_readv((pid_t)number(pid_s), &local, 1, &remote, 1, 0));
+}
+
+/* ---- kernel interfaces a plugin does not need ---- */
+
+static int close_result(long fd)
+{
+	if (fd >= 0)
+		close((int)fd);
+	return check(fd);
+}
+
+static int op_io_uring(void)
+{
+	unsigned char params[120]; /* struct io_uring_params */
+	memset(params, 0, sizeof(params));
+	return close_result(syscall(SYS_io_uring_setup, 4, params));
+}
+
+static int op_mount_tmpfs(const char *target)
+{
+	if (mount("none", target, "tmpfs", 0, "size=64k") < 0)
+		return fail_errno(errno);
+	umount2(target, MNT_DETACH);
+	return ok();
+}
+
+static int op_bpf(void)
+{
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	return close_result(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
+}
+
+static int op_perf_event_open(void)
+{
+	struct perf_event_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.size = sizeof(attr);
+	attr.config = PERF_COUNT_SW_TASK_CLOCK;
+	attr.disabled = 1;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	return close_result(syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
+}
+
+static int op_memfd_exec(void)
+{
+	int mfd = (int)syscall(SYS_memfd_create, "probe-exec", 0U);
+	if (mfd < 0)
+		return fail_errno(errno);
+	int src = open("/bin/echo", O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return fail_errno(errno);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(src, buf, sizeof(buf))) > 0)
+		if (write(mfd, buf, (size_t)n) != n)
+			return fail_errno(errno);
+	close(src);
+	/* echo prints OK itself when the exec works. */
+	char *const argv[] = {"echo", "OK", NULL};
+	char *const envp[] = {NULL};
+	fflush(stdout);
+	fexecve(mfd, argv, envp);
+	return fail_errno(errno);
+}
+
+/* TIOCSTI on stdin. With CTTY, first make stdin our controlling terminal
+ * (new session + TIOCSCTTY), after which the kernel lets anyone inject
+ * into their own terminal: then only a filter stops it. */
+static int op_tiocsti(bool high, bool ctty)
+{
+	if (ctty) {
+		if (setsid() < 0 && errno != EPERM)
+			return fail_errno(errno);
+		if (ioctl(0, TIOCSCTTY, 0) < 0) {
+			fprintf(stderr, "probe: TIOCSCTTY failed\n");
+			return fail_errno(errno);
+		}
+	}
+	char c = 'x';
+	unsigned long req = TIOCSTI;
+	if (high)
+		req |= 1UL << 32;
+	return check(syscall(SYS_ioctl, 0, req, &c));
+}
+
+static int op_int80_getpid(void)
+{
+	long ret;
+	/* i386 getpid is 20. The kernel clobbers r8-r11 on int 0x80. */
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
+	if (ret < 0) {
+		errno = (int)-ret;
+		return fail_errno(errno);
+	}
+	return ok();
+}
+
+static int op_x32_getpid(void)
+{
+	return check(syscall(X32_SYSCALL_BIT | SYS_getpid));
+}
+
+/* ---- the process itself ---- */
+
+static int op_env(const char *name)
+{
+	const char *v = getenv(name);
+	printf("%s\n", v ? v : "UNSET");
+	return 0;
+}
+
+/* environment.write: hand NAME=VALUE (or NAME) lines back to the host on
+ * $PRAXIS_ENV_FD (3 when unset). */
+static int op_env_write(int argc, char **argv)
+{
+	const char *fd_s = getenv("PRAXIS_ENV_FD");
+	int fd = fd_s ? (int)number(fd_s) : 3;
+	for (int i = 0; i < argc; i++)
+		if (dprintf(fd, "%s\n", argv[i]) < 0)
+			return fail_errno(errno);
+	return ok();
+}
+
+static int op_count_fds(void)
+{
+	int n = 0;
+	long max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = 0; fd < max; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	printf("%d\n", n);
+	return 0;
+}
+
+/* The parent as procfs names it (PPid in /proc/self/status is in the
+ * namespace of the /proc mount, i.e. the host's). */
+static long parent_pid_in_proc(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return -1;
+	char line[256];
+	long ppid = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %ld", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+/* /proc/<parent>/FILE: "mem" and "environ" of the parent (in a sandbox run:
+ * the supervisor's reaper, a copy of the host's memory). */
+static int op_read_parent(const char *file)
+{
+	long ppid = parent_pid_in_proc();
+	if (ppid <= 0)
+		return fail_errno(ESRCH);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/%s", ppid, file);
+	if (strcmp(file, "mem") == 0) { /* offset 0 is unmapped: opening is the test */
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		return check(fd);
+	}
+	return op_read(path);
+}
+
+static int op_status_field(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return fail_errno(errno);
+	char line[512];
+	size_t len = strlen(field);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, field, len) == 0 && line[len] == ':') {
+			char *v = line + len + 1;
+			v += strspn(v, " \t");
+			fputs(v, stdout);
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return fail_errno(ENOENT);
+}
+
+/* ---- limits, audit and network.http operations (issues 3-5) ----
+ * Every loop here is bounded by its arguments, so a probe that escapes its
+ * limits still ends by itself. */
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Allocate TOTAL_MB in STEP_MB chunks, touching every page. */
+static int alloc_touch(long total_mb, long step_mb)
+{
+	if (step_mb <= 0)
+		step_mb = 16;
+	for (long done = 0; done < total_mb; done += step_mb) {
+		long mb = total_mb - done < step_mb ? total_mb - done : step_mb;
+		char *p = mmap(NULL, (size_t)mb << 20, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		for (size_t off = 0; off < ((size_t)mb << 20); off += 4096)
+			p[off] = (char)(off >> 12 | 1);
+	}
+	return 0;
+}
+
+/* alloc MB [STEP_MB [HOLD_SECONDS]] */
+static int op_alloc(int n, char **a)
+{
+	int r = alloc_touch(number(a[0]), n > 1 ? number(a[1]) : 16);
+	if (r < 0)
+		return fail_errno(-r);
+	if (n > 2)
+		sleep_seconds((double)number(a[2]) / 1000.0);
+	return ok();
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Use SECONDS of CPU time (bounded: at most 3 x SECONDS + 2 of wall time). */
+static void spin_for(double seconds)
+{
+	double cpu_end = cpu_now() + seconds, wall_end = mono_now() + 3 * seconds + 2;
+	volatile unsigned long x = 0;
+	while (cpu_now() < cpu_end && mono_now() < wall_end)
+		for (int i = 0; i < 100000; i++)
+			x += (unsigned long)i;
+}
+
+/* Fork N children running FN(ARG); wait for all; OK if all exited 0. */
+static int fork_children(int n, void (*fn)(long, long), long arg1, long arg2)
+{
+	pid_t pids[64];
+	if (n > 64)
+		n = 64;
+	fflush(stdout);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return fail_errno(errno);
+		if (pids[i] == 0) {
+			fn(arg1, arg2);
+			_exit(0);
+		}
+	}
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		int st;
+		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			bad++;
+	}
+	return bad ? fail_errno(ECHILD) : ok();
+}
+
+static void child_spin(long ms, long unused)
+{
+	(void)unused;
+	spin_for((double)ms / 1000.0);
+}
+
+/* fork-spin-log N MS FILE: like fork-spin, and each child keeps its own CPU
+ * time written at offset 32*i of FILE (so what the children really used is
+ * known even when they are killed). */
+static int spin_log_fd = -1;
+static int spin_log_index;
+
+static void child_spin_log(long ms, long unused)
+{
+	(void)unused;
+	double end = (double)ms / 1000.0;
+	double wall_end = mono_now() + 3 * end + 2;
+	volatile unsigned long x = 0;
+	for (;;) {
+		double cpu = cpu_now();
+		char line[33];
+		snprintf(line, sizeof(line), "%31.6f\n", cpu);
+		if (pwrite(spin_log_fd, line, 32, (off_t)spin_log_index * 32) != 32)
+			_exit(4);
+		if (cpu >= end || mono_now() >= wall_end)
+			break;
+		for (int i = 0; i < 200000; i++)
+			x += (unsigned long)i;
+	}
+}
+
+static int op_fork_spin_log(int n, long ms, const char *path)
+{
+	spin_log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (spin_log_fd < 0)
+		return fail_errno(errno);
+	pid_t pids[64];
+	if (n > 64)
+		n = 64;
+	fflush(stdout);
+	for (int i = 0; i < n; i++) {
+		spin_log_index = i;
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return fail_errno(errno);
+		if (pids[i] == 0) {
+			child_spin_log(ms, 0);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	return ok();
+}
+
+static void child_alloc(long mb, long hold_ms)
+{
+	if (alloc_touch(mb, 16) < 0)
+		_exit(3);
+	sleep_seconds((double)hold_ms / 1000.0);
+}
+
+/* A fork bomb bounded by MAX processes in all (a shared counter); every
+ * process then sleeps HOLD_MS. Prints the number of forks that failed. */
+static int op_forkbomb(long max, long hold_ms)
+{
+	int *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (counter == MAP_FAILED)
+		return fail_errno(errno);
+	bool top = true;
+	int failures = 0;
+	fflush(stdout);
+	while (__atomic_add_fetch(counter, 1, __ATOMIC_SEQ_CST) < max) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			failures++;
+			if (failures > 3)
+				break;
+			sleep_seconds(0.01);
+			continue;
+		}
+		if (pid == 0)
+			top = false;
+	}
+	sleep_seconds((double)hold_ms / 1000.0);
+	if (top) {
+		printf("FORKBOMB failures=%d\n", failures);
+		fflush(stdout);
+		while (wait(NULL) > 0)
+			;
+	}
+	_exit(0);
+}
+
+/* Write BYTES of 'y\n' to stdout; stop at the first error. */
+static int op_flood(long long bytes)
+{
+	static char buf[65536];
+	for (size_t i = 0; i < sizeof(buf); i += 2) {
+		buf[i] = 'y';
+		buf[i + 1] = '\n';
+	}
+	long long done = 0;
+	while (done < bytes) {
+		size_t len =
+		    bytes - done < (long long)sizeof(buf) ? (size_t)(bytes - done) : sizeof(buf);
+		ssize_t w = write(1, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 1;
+		done += w;
+	}
+	return 0;
+}
+
+/* Open /dev/null N times; OK, or the first error (count on stderr). */
+static int op_open_files(long n)
+{
+	for (long i = 0; i < n; i++) {
+		if (open("/dev/null", O_RDONLY) < 0) {
+			int e = errno;
+			fprintf(stderr, "probe: %ld files opened\n", i);
+			return fail_errno(e);
+		}
+	}
+	return ok();
+}
+
+/* Write BYTES to PATH in 64 KiB chunks. */
+static int op_write_size(const char *path, long long bytes)
+{
+	static char buf[65536];
+	memset(buf, 'z', sizeof(buf));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail_errno(errno);
+	long long done = 0;
+	while (done < bytes) {
+		size_t len =
+		    bytes - done < (long long)sizeof(buf) ? (size_t)(bytes - done) : sizeof(buf);
+		ssize_t w = write(fd, buf, len);
+		if (w <= 0) {
+			int e = errno;
+			close(fd);
+			return fail_errno(w == 0 ? EIO : e);
+		}
+		done += w;
+	}
+	close(fd);
+	return ok();
+}
+
+/* Open PATH read-only and close it, N times. OK when every open worked. */
+static int op_open_loop(const char *path, long n)
+{
+	int last = 0;
+	for (long i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			last = errno;
+		else
+			close(fd);
+	}
+	return last ? fail_errno(last) : ok();
+}
+
+/* Open and read each path; OK when all worked, else the first error. */
+static int op_read_many(int n, char **paths)
+{
+	int first = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (!first)
+				first = errno;
+			continue;
+		}
+		char buf[256];
+		if (read(fd, buf, sizeof(buf)) < 0 && !first)
+			first = errno;
+		close(fd);
+	}
+	return first ? fail_errno(first) : ok();
+}
+
+/* Print the content of PATH on stdout. */
+static int op_cat(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(errno);
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	return 0;
+}
+
+/* ---- TOCTOU: one thread flips the path the other opens ---- */
+
+static char toctou_path[4096];
+static const char *toctou_paths[2];
+static volatile int toctou_stop;
+
+static void *toctou_flipper(void *arg)
+{
+	(void)arg;
+	size_t len0 = strlen(toctou_paths[0]) + 1, len1 = strlen(toctou_paths[1]) + 1;
+	unsigned long rnd = 88172645463325252UL;
+	for (unsigned long i = 0; !toctou_stop; i++) {
+		const char *src = i % 2 ? toctou_paths[1] : toctou_paths[0];
+		size_t len = i % 2 ? len1 : len0;
+		for (size_t k = 0; k < len; k++)
+			((volatile char *)toctou_path)[k] = src[k];
+		/* hold each path for a random while (0 to ~20 us), so opens
+		 * see whole paths that change between two reads of them */
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		for (volatile unsigned long spin = rnd % 20000; spin; spin--)
+			;
+	}
+	return NULL;
+}
+
+/* toctou GOOD BAD ITERATIONS: opens the flipping path; counts opens that
+ * gave the content of GOOD ("good"), anything else ("other"), and EACCES. */
+static int op_toctou(const char *good, const char *bad, long iters)
+{
+	char expect[4096];
+	int fd = open(good, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(errno);
+	ssize_t elen = read(fd, expect, sizeof(expect));
+	close(fd);
+	if (elen < 0)
+		return fail_errno(errno);
+	toctou_paths[0] = good;
+	toctou_paths[1] = bad;
+	snprintf(toctou_path, sizeof(toctou_path), "%s", good);
+	pthread_t t;
+	int r = pthread_create(&t, NULL, toctou_flipper, NULL);
+	if (r)
+		return fail_errno(r);
+	long n_good = 0, n_other = 0, n_eacces = 0, n_errors = 0;
+	for (long i = 0; i < iters; i++) {
+		fd = open(toctou_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EACCES)
+				n_eacces++;
+			else
+				n_errors++;
+			continue;
+		}
+		char buf[4096];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		close(fd);
+		if (n == elen && memcmp(buf, expect, (size_t)n) == 0)
+			n_good++;
+		else
+			n_other++;
+	}
+	toctou_stop = 1;
+	pthread_join(t, NULL);
+	printf("good=%ld other=%ld eacces=%ld errors=%ld\n", n_good, n_other, n_eacces, n_errors);
+	return 0;
+}
+
+/* ---- threads opening files ---- */
+
+struct opener {
+	const char *path;
+	long iters;
+	int failures;
+};
+
+static void *opener_main(void *arg)
+{
+	struct opener *o = arg;
+	for (long i = 0; i < o->iters; i++) {
+		int fd = open(o->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			o->failures++;
+		else
+			close(fd);
+	}
+	return NULL;
+}
+
+/* threads-open ITERS FILE...: one thread per FILE opens it ITERS times. */
+static int op_threads_open(long iters, int n, char **paths)
+{
+	pthread_t t[16];
+	struct opener o[16];
+	if (n > 16)
+		n = 16;
+	for (int i = 0; i < n; i++) {
+		o[i] = (struct opener){.path = paths[i], .iters = iters};
+		int r = pthread_create(&t[i], NULL, opener_main, &o[i]);
+		if (r)
+			return fail_errno(r);
+	}
+	int failures = 0;
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		failures += o[i].failures;
+	}
+	return failures ? fail_errno(EACCES) : ok();
+}
+
+/* ---- network ---- */
+
+static struct sockaddr_in race_addr;
+static volatile int race_stop;
+static uint16_t race_ports[2];
+
+static void *race_flipper(void *arg)
+{
+	(void)arg;
+	for (unsigned long i = 0; !race_stop; i++)
+		((volatile struct sockaddr_in *)&race_addr)->sin_port = htons(race_ports[i % 2]);
+	return NULL;
+}
+
+/* connect-race ALLOWED FORBIDDEN ITERATIONS: 127.0.0.1; a thread flips the
+ * port of the sockaddr the main thread connects with (a new socket each
+ * time). Prints how many connects worked and failed. */
+static int op_connect_race(long allowed, long forbidden, long iters)
+{
+	race_ports[0] = (uint16_t)allowed;
+	race_ports[1] = (uint16_t)forbidden;
+	race_addr.sin_family = AF_INET;
+	race_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	race_addr.sin_port = htons((uint16_t)allowed);
+	pthread_t t;
+	int r = pthread_create(&t, NULL, race_flipper, NULL);
+	if (r)
+		return fail_errno(r);
+	long n_ok = 0, n_fail = 0;
+	for (long i = 0; i < iters; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			n_fail++;
+			continue;
+		}
+		if (connect(fd, (struct sockaddr *)&race_addr, sizeof(race_addr)) == 0)
+			n_ok++;
+		else
+			n_fail++;
+		close(fd);
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	printf("connected=%ld failed=%ld\n", n_ok, n_fail);
+	return 0;
+}
+
+/* A TCP socket that listens without bind (the kernel picks a port). */
+static int op_listen_tcp(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_errno(errno);
+	int r = listen(fd, 4);
+	int e = errno;
+	close(fd);
+	return r < 0 ? fail_errno(e) : ok();
+}
+
+/* udp-echo HOST PORT: send a datagram, expect it back within 2 s. */
+static int op_udp_echo(const char *host, const char *port)
+{
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)number(port))};
+	if (inet_pton(AF_INET, host, &in4.sin_addr) != 1)
+		usage("udp-echo: HOST must be an IPv4 address");
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_errno(errno);
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	const char msg[] = "praxis-udp-ping";
+	if (sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&in4, sizeof(in4)) < 0) {
+		int e = errno;
+		close(fd);
+		return fail_errno(e);
+	}
+	char buf[64];
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	int e = errno;
+	close(fd);
+	if (n < 0)
+		return fail_errno(e);
+	return n == (ssize_t)sizeof(msg) && memcmp(buf, msg, sizeof(msg)) == 0
+	           ? ok()
+	           : fail_errno(EBADMSG);
+}
+
+/* Connect to 127.0.0.1:PORT N times (blocking, a new socket each time). */
+static int op_connect_loop(long port, long n)
+{
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int last = 0;
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return fail_errno(errno);
+		if (connect(fd, (struct sockaddr *)&in4, sizeof(in4)) < 0)
+			last = errno;
+		close(fd);
+	}
+	return last ? fail_errno(last) : ok();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage("usage: probe OPERATION [ARGS]");
+	const char *op = argv[1];
+	int n = argc - 2;
+	char **a = argv + 2;
+#define NEED(k)                                                                                    \
+	do {                                                                                       \
+		if (n < (k))                                                                       \
+			usage("missing argument");                                                 \
+	} while (0)
+
+	if (strcmp(op, "read") == 0) {
+		NEED(1);
+		return op_read(a[0]);
+	} else if (strcmp(op, "write") == 0) {
+		NEED(1);
+		return op_write(a[0], O_CREAT | O_TRUNC);
+	} else if (strcmp(op, "append") == 0) {
+		NEED(1);
+		return op_write(a[0], O_APPEND);
+	} else if (strcmp(op, "mkdir") == 0) {
+		NEED(1);
+		return check(mkdir(a[0], 0755));
+	} else if (strcmp(op, "rmdir") == 0) {
+		NEED(1);
+		return check(rmdir(a[0]));
+	} else if (strcmp(op, "unlink") == 0) {
+		NEED(1);
+		return check(unlink(a[0]));
+	} else if (strcmp(op, "rename") == 0) {
+		NEED(2);
+		return check(rename(a[0], a[1]));
+	} else if (strcmp(op, "link") == 0) {
+		NEED(2);
+		return check(link(a[0], a[1]));
+	} else if (strcmp(op, "symlink") == 0) {
+		NEED(2);
+		return check(symlink(a[0], a[1]));
+	} else if (strcmp(op, "truncate") == 0) {
+		NEED(1);
+		return check(truncate(a[0], 0));
+	} else if (strcmp(op, "readdir") == 0) {
+		NEED(1);
+		return op_readdir(a[0]);
+	} else if (strcmp(op, "exec") == 0) {
+		return op_exec(n, a);
+	} else if (strcmp(op, "fork") == 0) {
+		return op_fork();
+	} else if (strcmp(op, "vfork") == 0) {
+		return op_vfork();
+	} else if (strcmp(op, "thread") == 0) {
+		return op_thread();
+	} else if (strcmp(op, "clone3") == 0) {
+		return op_clone3();
+	} else if (strcmp(op, "clone-newuser") == 0) {
+		return op_clone_newuser();
+	} else if (strcmp(op, "socket") == 0) {
+		return op_socket(n, a, false);
+	} else if (strcmp(op, "socket-high") == 0) {
+		return op_socket(n, a, true);
+	} else if (strcmp(op, "socketpair") == 0) {
+		return op_socketpair();
+	} else if (strcmp(op, "connect-tcp") == 0) {
+		NEED(2);
+		return op_connect_tcp(a[0], a[1]);
+	} else if (strcmp(op, "bind-tcp") == 0) {
+		NEED(1);
+		return op_bind_tcp(a[0]);
+	} else if (strcmp(op, "connect-unix") == 0) {
+		NEED(1);
+		return op_connect_unix(a[0], false);
+	} else if (strcmp(op, "connect-abstract") == 0) {
+		NEED(1);
+		return op_connect_unix(a[0], true);
+	} else if (strcmp(op, "ptrace-attach") == 0) {
+		NEED(1);
+		return op_ptrace_attach(a[0]);
+	} else if (strcmp(op, "process-vm-readv") == 0) {
+		NEED(2);
+		return op_process_vm_readv(a[0], a[1]);
+	} else if (strcmp(op, "io-uring") == 0) {
+		return op_io_uring();
+	} else if (strcmp(op, "unshare-user") == 0) {
+		return check(unshare(CLONE_NEWUSER));
+	} else if (strcmp(op, "unshare-net") == 0) {
+		return check(unshare(CLONE_NEWNET));
+	} else if (strcmp(op, "mount-tmpfs") == 0) {
+		NEED(1);
+		return op_mount_tmpfs(a[0]);
+	} else if (strcmp(op, "fsopen") == 0) {
+		return close_result(syscall(SYS_fsopen, "tmpfs", 0));
+	} else if (strcmp(op, "bpf") == 0) {
+		return op_bpf();
+	} else if (strcmp(op, "perf-event-open") == 0) {
+		return op_perf_event_open();
+	} else if (strcmp(op, "userfaultfd") == 0) {
+		return close_result(syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY));
+	} else if (strcmp(op, "keyctl") == 0) {
+		return check(
+		    syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+	} else if (strcmp(op, "personality-noaslr") == 0) {
+		long r = syscall(SYS_personality, (unsigned long)ADDR_NO_RANDOMIZE);
+		return check(r);
+	} else if (strcmp(op, "memfd-exec") == 0) {
+		return op_memfd_exec();
+	} else if (strcmp(op, "memfd-noexec") == 0) {
+		return close_result(
+		    syscall(SYS_memfd_create, "probe", MFD_NOEXEC_SEAL | MFD_CLOEXEC));
+	} else if (strcmp(op, "tiocsti") == 0) {
+		return op_tiocsti(false, n > 0 && strcmp(a[0], "ctty") == 0);
+	} else if (strcmp(op, "tiocsti-high") == 0) {
+		return op_tiocsti(true, n > 0 && strcmp(a[0], "ctty") == 0);
+	} else if (strcmp(op, "int80-getpid") == 0) {
+		return op_int80_getpid();
+	} else if (strcmp(op, "x32-getpid") == 0) {
+		return op_x32_getpid();
+	} else if (strcmp(op, "kill") == 0) {
+		NEED(2);
+		return op_kill(a[0], a[1]);
+	} else if (strcmp(op, "raise") == 0) {
+		NEED(1);
+		return op_raise(a[0]);
+	} else if (strcmp(op, "abort") == 0) {
+		fflush(stdout);
+		abort();
+	} else if (strcmp(op, "exit") == 0) {
+		NEED(1);
+		fflush(stdout);
+		_exit((int)number(a[0]));
+	} else if (strcmp(op, "env") == 0) {
+		NEED(1);
+		return op_env(a[0]);
+	} else if (strcmp(op, "env-write") == 0) {
+		return op_env_write(n, a);
+	} else if (strcmp(op, "count-fds") == 0) {
+		return op_count_fds();
+	} else if (strcmp(op, "id") == 0) {
+		printf("%u %u %u %u\n", (unsigned)getuid(), (unsigned)geteuid(), (unsigned)getgid(),
+		       (unsigned)getegid());
+		return 0;
+	} else if (strcmp(op, "capeff") == 0) {
+		return op_status_field("CapEff");
+	} else if (strcmp(op, "nnp") == 0) {
+		printf("%d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+		return 0;
+	} else if (strcmp(op, "daemon") == 0) {
+		NEED(1);
+		return op_daemon(a[0], n > 1 ? a[1] : NULL);
+	} else if (strcmp(op, "open-proc-self-root") == 0) {
+		NEED(1);
+		return op_proc_self_root(a[0], n > 1 ? a[1] : NULL);
+	} else if (strcmp(op, "read-parent") == 0) {
+		NEED(1);
+		return op_read_parent(a[0]);
+	} else if (strcmp(op, "open-proc-fd-reopen") == 0) {
+		NEED(1);
+		return op_proc_fd_reopen(a[0]);
+	} else if (strcmp(op, "wait-stdin") == 0) {
+		/* Tell the host we run (on stderr), then wait for EOF on stdin. */
+		dprintf(2, "READY\n");
+		char buf[256];
+		ssize_t r;
+		while ((r = read(0, buf, sizeof(buf))) != 0)
+			if (r < 0 && errno != EINTR)
+				return fail_errno(errno);
+		return ok();
+	} else if (strcmp(op, "sleep") == 0) {
+		NEED(1);
+		sleep_seconds((double)number(a[0]));
+		return ok();
+	}
+	/* ---- limits, audit and network.http operations (issues 3-5) ---- */
+	if (strcmp(op, "alloc") == 0) {
+		NEED(1);
+		return op_alloc(n, a);
+	} else if (strcmp(op, "spin") == 0) {
+		NEED(1);
+		spin_for((double)number(a[0]) / 1000.0);
+		return ok();
+	} else if (strcmp(op, "fork-spin") == 0) {
+		NEED(2);
+		return fork_children((int)number(a[0]), child_spin, number(a[1]), 0);
+	} else if (strcmp(op, "fork-spin-log") == 0) {
+		NEED(3);
+		return op_fork_spin_log((int)number(a[0]), number(a[1]), a[2]);
+	} else if (strcmp(op, "fork-alloc") == 0) {
+		NEED(3);
+		return fork_children((int)number(a[0]), child_alloc, number(a[1]), number(a[2]));
+	} else if (strcmp(op, "forkbomb") == 0) {
+		NEED(2);
+		return op_forkbomb(number(a[0]), number(a[1]));
+	} else if (strcmp(op, "flood") == 0) {
+		NEED(1);
+		return op_flood(strtoll(a[0], NULL, 0));
+	} else if (strcmp(op, "open-files") == 0) {
+		NEED(1);
+		return op_open_files(number(a[0]));
+	} else if (strcmp(op, "write-size") == 0) {
+		NEED(2);
+		return op_write_size(a[0], strtoll(a[1], NULL, 0));
+	} else if (strcmp(op, "open-loop") == 0) {
+		NEED(2);
+		return op_open_loop(a[0], number(a[1]));
+	} else if (strcmp(op, "read-many") == 0) {
+		return op_read_many(n, a);
+	} else if (strcmp(op, "cat") == 0) {
+		NEED(1);
+		return op_cat(a[0]);
+	} else if (strcmp(op, "toctou") == 0) {
+		NEED(3);
+		return op_toctou(a[0], a[1], number(a[2]));
+	} else if (strcmp(op, "threads-open") == 0) {
+		NEED(2);
+		return op_threads_open(number(a[0]), n - 1, a + 1);
+	} else if (strcmp(op, "connect-race") == 0) {
+		NEED(3);
+		return op_connect_race(number(a[0]), number(a[1]), number(a[2]));
+	} else if (strcmp(op, "listen-tcp") == 0) {
+		return op_listen_tcp();
+	} else if (strcmp(op, "udp-echo") == 0) {
+		NEED(2);
+		return op_udp_echo(a[0], a[1]);
+	} else if (strcmp(op, "connect-loop") == 0) {
+		NEED(2);
+		return op_connect_loop(number(a[0]), number(a[1]));
+	}
+	usage("unknown operation");
+}

@@ -1,0 +1,470 @@
+/* network.http and network.socket with real clients (issue 5), loopback
+ * only: the servers are threads of the test process (an HTTP server on
+ * 127.0.0.1 or 127.0.0.2 with an ephemeral port, a UDP echo, UNIX socket
+ * listeners). Names used: "localhost" only, which /etc/hosts answers (no
+ * DNS query ever leaves the machine). Tests marked _nobody call the library
+ * from a process running as uid 65534. */
+#include <poll.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "helpers2.h"
+
+TestSuite(http, .timeout = 30);
+
+#define BODY "hello from the loopback server\n"
+
+static struct xspec http_spec(bool nobody, const char *cap, const char *value)
+{
+	struct xspec x;
+	xspec_init(&x, nobody);
+	x.limits.wall_seconds = 8;
+	x.collect_audit = true;
+	if (cap)
+		spec_allow(&x.s, cap, value);
+	return x;
+}
+
+static void run_curl(const struct xspec *x, const char *url, struct xrun *o)
+{
+	XRUN(x, o, "/usr/bin/curl", "-sS", "--noproxy", "*", "--max-time", "5", url);
+}
+
+static const char *url(const char *host, uint16_t port)
+{
+	return tpath("http://%s:%u/hello", host, port);
+}
+
+static void assert_fetched(const struct xrun *o, struct http_server *h, int before)
+{
+	xassert_exit(o, 0, BODY);
+	cr_assert_gt(http_server_accepted(h), before, "the server saw no connection");
+}
+
+static void assert_not_fetched(const struct xrun *o, struct http_server *h, int before)
+{
+	xassert_ran(o);
+	cr_assert(o->status == PRAXIS_EXITED && o->exit_code != 0,
+		  "the client did not fail: %s", xdescribe(o));
+	cr_assert_null(strstr(o->out, "hello from"), "the body came through: %s", xdescribe(o));
+	cr_assert_eq(http_server_accepted(h), before, "the server accepted a connection: %s",
+		     xdescribe(o));
+}
+
+/* A network.http record for "connect ADDR:PORT" with ALLOWED. */
+static void assert_connect_record(const struct xrun *o, const char *addr, uint16_t port,
+				  bool allowed)
+{
+	const char *target = tpath("connect %s:%u", addr, port);
+	const struct xrec *r = NULL;
+	for (size_t i = 0; i < o->n_log && !r; i++)
+		if (strcmp(o->log[i].target, target) == 0)
+			r = &o->log[i];
+	cr_assert_not_null(r, "no record of \"%s\":%s", target, xlog_dump(o));
+	cr_assert_str_eq(r->action, "network.http", "%s", target);
+	cr_assert_eq(r->allowed, allowed, "%s is %s: %s", target,
+		     r->allowed ? "allowed" : "denied", r->reason);
+	cr_assert_neq(r->reason[0], '\0');
+	cr_assert_gt(r->pid, 0);
+}
+
+/* ---- curl ---- */
+
+BOTH(http, curl_fetches_from_the_allowed_server)
+{
+	struct http_server h;
+	http_server_start(&h, "127.0.0.1", 0, BODY);
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", h.port));
+	struct xrun o;
+	run_curl(&x, url("127.0.0.1", h.port), &o);
+	assert_fetched(&o, &h, 0);
+	assert_connect_record(&o, "127.0.0.1", h.port, true);
+	xrun_free(&o);
+	http_server_stop(&h);
+}
+
+BOTH(http, curl_without_the_capability_fails)
+{
+	struct http_server h;
+	http_server_start(&h, "127.0.0.1", 0, BODY);
+	struct xspec x = http_spec(nobody, NULL, NULL);
+	struct xrun o;
+	/* control: the same client without a sandbox */
+	struct run_out plain;
+	plain_runv(&x.s,
+		   (const char *const[]){"/usr/bin/curl", "-sS", "--noproxy", "*", "--max-time",
+					 "5", url("127.0.0.1", h.port), NULL},
+		   &plain);
+	cr_assert_str_eq(plain.out, BODY, "control: %s", describe(&plain));
+	int before = http_server_accepted(&h);
+	run_curl(&x, url("127.0.0.1", h.port), &o);
+	assert_not_fetched(&o, &h, before);
+	const struct xrec *r = xfind(&o, NULL, "socket inet", false);
+	cr_assert_not_null(r, "no denied socket record:%s", xlog_dump(&o));
+	xrun_free(&o);
+	http_server_stop(&h);
+}
+
+BOTH(http, curl_to_another_port_fails)
+{
+	struct http_server allowed, other;
+	http_server_start(&allowed, "127.0.0.1", 0, BODY);
+	http_server_start(&other, "127.0.0.1", 0, BODY);
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", allowed.port));
+	struct xrun o;
+	run_curl(&x, url("127.0.0.1", other.port), &o);
+	assert_not_fetched(&o, &other, 0);
+	assert_connect_record(&o, "127.0.0.1", other.port, false);
+	xrun_free(&o);
+	http_server_stop(&allowed);
+	http_server_stop(&other);
+}
+
+BOTH(http, curl_to_another_loopback_address_fails)
+{
+	/* 127.0.0.2 is loopback too, but not the allowed address */
+	struct http_server h;
+	http_server_start(&h, "127.0.0.2", 0, BODY);
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", h.port));
+	struct xrun o;
+	run_curl(&x, url("127.0.0.2", h.port), &o);
+	assert_not_fetched(&o, &h, 0);
+	assert_connect_record(&o, "127.0.0.2", h.port, false);
+	xrun_free(&o);
+	http_server_stop(&h);
+}
+
+BOTH(http, curl_with_a_name_entry)
+{
+	/* localhost is in /etc/hosts: the supervisor's lookup stays local */
+	struct http_server h;
+	http_server_start(&h, "127.0.0.1", 0, BODY);
+	struct xspec x = http_spec(nobody, "network.http", tpath("localhost:%u", h.port));
+	struct xrun o;
+	run_curl(&x, url("localhost", h.port), &o);
+	assert_fetched(&o, &h, 0);
+	assert_connect_record(&o, "127.0.0.1", h.port, true);
+	xrun_free(&o);
+	/* the name's port only */
+	struct http_server other;
+	http_server_start(&other, "127.0.0.1", 0, BODY);
+	run_curl(&x, url("localhost", other.port), &o);
+	assert_not_fetched(&o, &other, 0);
+	xrun_free(&o);
+	http_server_stop(&other);
+	http_server_stop(&h);
+}
+
+BOTH(http, curl_with_a_cidr_entry)
+{
+	struct http_server a, b;
+	http_server_start(&a, "127.0.0.1", 0, BODY);
+	http_server_start(&b, "127.0.0.2", a.port, BODY); /* same port, other address */
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.0/8:%u", a.port));
+	struct xrun o;
+	run_curl(&x, url("127.0.0.1", a.port), &o);
+	assert_fetched(&o, &a, 0);
+	xrun_free(&o);
+	run_curl(&x, url("127.0.0.2", b.port), &o);
+	assert_fetched(&o, &b, 0);
+	assert_connect_record(&o, "127.0.0.2", b.port, true);
+	xrun_free(&o);
+	/* the CIDR's port only */
+	struct http_server other;
+	http_server_start(&other, "127.0.0.1", 0, BODY);
+	run_curl(&x, url("127.0.0.1", other.port), &o);
+	assert_not_fetched(&o, &other, 0);
+	xrun_free(&o);
+	/* a narrower CIDR leaves 127.0.0.2 out */
+	struct xspec narrow = http_spec(nobody, "network.http", tpath("127.0.0.1/32:%u", a.port));
+	int before = http_server_accepted(&b);
+	run_curl(&narrow, url("127.0.0.2", b.port), &o);
+	assert_not_fetched(&o, &b, before);
+	xrun_free(&o);
+	http_server_stop(&other);
+	http_server_stop(&a);
+	http_server_stop(&b);
+}
+
+/* ---- Python's urllib ---- */
+
+static void run_urllib(const struct xspec *x, const char *u, struct xrun *o)
+{
+	XRUN(x, o, "/usr/bin/python3", "-c",
+	     tpath("import sys, urllib.request\n"
+		   "sys.stdout.write(urllib.request.urlopen('%s', timeout=5).read().decode())",
+		   u));
+}
+
+BOTH(http, python_urllib)
+{
+	struct http_server h, other;
+	http_server_start(&h, "127.0.0.1", 0, BODY);
+	http_server_start(&other, "127.0.0.1", 0, BODY);
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", h.port));
+	struct xrun o;
+	run_urllib(&x, url("127.0.0.1", h.port), &o);
+	assert_fetched(&o, &h, 0);
+	assert_connect_record(&o, "127.0.0.1", h.port, true);
+	xrun_free(&o);
+
+	run_urllib(&x, url("127.0.0.1", other.port), &o);
+	assert_not_fetched(&o, &other, 0);
+	assert_connect_record(&o, "127.0.0.1", other.port, false);
+	xrun_free(&o);
+
+	struct xspec none = http_spec(nobody, NULL, NULL);
+	int before = http_server_accepted(&h);
+	run_urllib(&none, url("127.0.0.1", h.port), &o);
+	assert_not_fetched(&o, &h, before);
+	xrun_free(&o);
+
+	/* a name entry, looked up in /etc/hosts */
+	struct xspec named = http_spec(nobody, "network.http", tpath("localhost:%u", h.port));
+	before = http_server_accepted(&h);
+	run_urllib(&named, url("localhost", h.port), &o);
+	assert_fetched(&o, &h, before);
+	xrun_free(&o);
+	http_server_stop(&h);
+	http_server_stop(&other);
+}
+
+/* ---- what network.http does not give ---- */
+
+BOTH(http, udp_and_raw_sockets_denied)
+{
+	struct udp_echo u;
+	udp_echo_start(&u);
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", u.port));
+	struct xrun o;
+	XPROBE(&x, &o, "udp-echo", "127.0.0.1", tpath("%u", u.port));
+	xassert_exit(&o, 1, "ERR EPERM\n");
+	cr_assert_not_null(xfind(&o, "network.http", "socket inet/dgram", false), "%s",
+			   xlog_dump(&o));
+	xrun_free(&o);
+	XPROBE(&x, &o, "socket", "inet", "raw", "icmp");
+	xassert_exit(&o, 1, "ERR EPERM\n");
+	xrun_free(&o);
+	XPROBE(&x, &o, "socket", "inet", "raw", "raw");
+	xassert_exit(&o, 1, "ERR EPERM\n");
+	xrun_free(&o);
+	XPROBE(&x, &o, "socket", "packet", "raw");
+	xassert_exit(&o, 1, "ERR EPERM\n");
+	xrun_free(&o);
+	cr_assert_eq(atomic_load((_Atomic int *)&u.echoed), 0);
+	udp_echo_stop(&u);
+}
+
+BOTH(http, bind_and_listen_denied)
+{
+	struct xspec x = http_spec(nobody, "network.http", "127.0.0.1:8080");
+	struct xrun o;
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"listen-tcp", NULL}, &plain);
+	cr_assert_str_eq(plain.out, "OK\n", "control: %s", describe(&plain));
+
+	XPROBE(&x, &o, "bind-tcp", "0");
+	xassert_ran(&o);
+	cr_assert(o.exit_code == 1 && strncmp(o.out, "ERR E", 5) == 0, "bind: %s", xdescribe(&o));
+	cr_assert_not_null(xfind(&o, "network.http", "bind 127.0.0.1:0", false), "%s",
+			   xlog_dump(&o));
+	xrun_free(&o);
+
+	/* listen() without bind(): the kernel binds an ephemeral port itself */
+	XPROBE(&x, &o, "listen-tcp");
+	xassert_ran(&o);
+	cr_assert(o.exit_code == 1 && strncmp(o.out, "ERR E", 5) == 0,
+		  "a network.http plugin can listen for connections: %s", xdescribe(&o));
+	xrun_free(&o);
+}
+
+/* ---- UNIX sockets ---- */
+
+static bool has_pending_connection(int listener)
+{
+	struct pollfd p = {.fd = listener, .events = POLLIN};
+	return poll(&p, 1, 0) > 0;
+}
+
+BOTH(http, unix_socket_connects_denied_in_every_mode)
+{
+	const char *dir = tmpdir_new(nobody);
+	const char *path = tpath("%s/sock", dir);
+	const char *name = unique_marker("abstract");
+	int l = unix_listener(path);
+	int a = abstract_listener(name);
+	struct xspec x = http_spec(nobody, NULL, NULL);
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"connect-unix", path, NULL}, &plain);
+	cr_assert_str_eq(plain.out, "OK\n", "control: %s", describe(&plain));
+	plain_probev(&x.s, (const char *const[]){"connect-abstract", name, NULL}, &plain);
+	cr_assert_str_eq(plain.out, "OK\n", "control: %s", describe(&plain));
+	/* take the control connections off the queues */
+	close(accept(l, NULL, NULL));
+	close(accept(a, NULL, NULL));
+
+	static const char *const modes[][2] = {{NULL, NULL},
+					       {"network.socket", NULL},
+					       {"network.http", NULL},
+					       {"network.http", "127.0.0.1:8080"}};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+		for (int fs = 0; fs < 2; fs++) {
+			struct xspec m = http_spec(nobody, modes[i][0], modes[i][1]);
+			if (fs) /* even with write access to the socket's directory */
+				spec_allow(&m.s, "filesystem.write", dir);
+			struct xrun o;
+			XPROBE(&m, &o, "connect-unix", path);
+			xassert_ran(&o);
+			cr_assert(o.exit_code == 1 && strncmp(o.out, "ERR E", 5) == 0,
+				  "%s%s%s%s: connect to %s: %s", modes[i][0] ? modes[i][0] : "none",
+				  modes[i][1] ? "=" : "", modes[i][1] ? modes[i][1] : "",
+				  fs ? " + filesystem.write" : "", path, xdescribe(&o));
+			xrun_free(&o);
+			XPROBE(&m, &o, "connect-abstract", name);
+			xassert_ran(&o);
+			cr_assert(o.exit_code == 1 && strncmp(o.out, "ERR E", 5) == 0,
+				  "%s%s%s: connect to @%s: %s", modes[i][0] ? modes[i][0] : "none",
+				  modes[i][1] ? "=" : "", modes[i][1] ? modes[i][1] : "", name,
+				  xdescribe(&o));
+			xrun_free(&o);
+		}
+	}
+	cr_assert(!has_pending_connection(l), "a plugin connected to %s", path);
+	cr_assert(!has_pending_connection(a), "a plugin connected to @%s", name);
+	close(l);
+	close(a);
+}
+
+/* ---- network.socket ---- */
+
+BOTH(http, network_socket_allows_udp_and_tcp_on_loopback)
+{
+	struct udp_echo u;
+	udp_echo_start(&u);
+	struct http_server h;
+	http_server_start(&h, "127.0.0.1", 0, BODY);
+	struct xspec x = http_spec(nobody, "network.socket", NULL);
+	struct xrun o;
+	XPROBE(&x, &o, "udp-echo", "127.0.0.1", tpath("%u", u.port));
+	xassert_exit(&o, 0, "OK\n");
+	cr_assert_geq(atomic_load((_Atomic int *)&u.echoed), 1);
+	const struct xrec *r = xfind(&o, "network.socket", tpath("127.0.0.1:%u", u.port), true);
+	cr_assert_not_null(r, "no record of the datagram's destination:%s", xlog_dump(&o));
+	xrun_free(&o);
+	run_curl(&x, url("127.0.0.1", h.port), &o);
+	assert_fetched(&o, &h, 0);
+	xrun_free(&o);
+	http_server_stop(&h);
+	udp_echo_stop(&u);
+}
+
+/* ---- the race on the sockaddr ---- */
+
+static void connect_race(bool nobody, bool audit)
+{
+	/* One thread rewrites the port of the sockaddr between the allowed
+	 * server's and a forbidden one's while the other connects with it in
+	 * a loop: whatever the supervisor checked is what it connects to. */
+	struct counting_listener allowed, forbidden;
+	counting_listener_start(&allowed, "127.0.0.1");
+	counting_listener_start(&forbidden, "127.0.0.1");
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", allowed.port));
+	x.collect_audit = audit;
+	const char *ap = tpath("%u", allowed.port), *fp = tpath("%u", forbidden.port);
+
+	/* control: without the sandbox the flips do reach the forbidden port */
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"connect-race", ap, fp, "300", NULL}, &plain);
+	cr_assert_eq(plain.res.exit_code, 0, "%s", describe(&plain));
+	for (int i = 0; i < 100 && counting_listener_accepted(&forbidden) == 0; i++)
+		usleep(10000);
+	cr_assert_gt(counting_listener_accepted(&forbidden), 0, "control: %s", plain.out);
+	counting_listener_stop(&forbidden);
+	counting_listener_start(&forbidden, "127.0.0.1");
+	fp = tpath("%u", forbidden.port);
+
+	int before = counting_listener_accepted(&allowed);
+	struct xrun o;
+	XPROBE(&x, &o, "connect-race", ap, fp, "1500");
+	xassert_ran(&o);
+	cr_assert_eq(o.exit_code, 0, "%s", xdescribe(&o));
+	long connected = -1, failed = -1;
+	cr_assert_eq(sscanf(o.out, "connected=%ld failed=%ld", &connected, &failed), 2, "%s",
+		     o.out);
+	usleep(50000);
+	counting_listener_stop(&forbidden);
+	cr_assert_eq(counting_listener_accepted(&forbidden), 0,
+		     "the forbidden server accepted %d connections (%s)",
+		     counting_listener_accepted(&forbidden), o.out);
+	cr_assert_gt(connected, 0, "no connect got through to the allowed port: %s", o.out);
+	cr_assert_gt(failed, 0, "the flips never made a connect fail: %s", o.out);
+	cr_assert_geq(counting_listener_accepted(&allowed) - before, connected, "%s", o.out);
+	if (audit) {
+		cr_assert_geq(xcount(&o, "network.http", tpath("connect 127.0.0.1:%u", allowed.port), true),
+			      (size_t)connected, "%s", o.out);
+		cr_assert_eq(xcount(&o, "network.http", tpath("connect 127.0.0.1:%s", fp), true), 0);
+		cr_assert_gt(xcount(&o, "network.http", tpath("connect 127.0.0.1:%s", fp), false), 0);
+	}
+	xrun_free(&o);
+	counting_listener_stop(&allowed);
+}
+
+BOTH(http, connect_race_never_reaches_the_forbidden_port)
+{
+	connect_race(nobody, false);
+}
+
+BOTH(http, connect_race_never_reaches_the_forbidden_port_audited)
+{
+	connect_race(nobody, true);
+}
+
+/* ---- a flood of connects ---- */
+
+struct host_watch {
+	pthread_t thread;
+	atomic_int stop;
+	long size0, rss0, max_size, max_rss;
+};
+
+static void *watch_main(void *arg)
+{
+	struct host_watch *w = arg;
+	while (!atomic_load(&w->stop)) {
+		long size = self_status_kb("VmSize"), rss = self_status_kb("VmRSS");
+		if (size > w->max_size)
+			w->max_size = size;
+		if (rss > w->max_rss)
+			w->max_rss = rss;
+		usleep(5000);
+	}
+	return NULL;
+}
+
+PTEST(http, blocking_connect_flood_does_not_grow_the_host)
+{
+	/* Each blocking connect under network.http is performed by the
+	 * supervisor on a thread; a plugin connecting in a loop must not make
+	 * the host keep one thread (and its stack) per connect. */
+	struct counting_listener l;
+	counting_listener_start(&l, "127.0.0.1");
+	struct xspec x = http_spec(false, "network.http", tpath("127.0.0.1:%u", l.port));
+	x.collect_audit = false;
+	struct host_watch w = {0};
+	w.size0 = w.max_size = self_status_kb("VmSize");
+	w.rss0 = w.max_rss = self_status_kb("VmRSS");
+	cr_assert_eq(pthread_create(&w.thread, NULL, watch_main, &w), 0);
+	struct xrun o;
+	XPROBE(&x, &o, "connect-loop", tpath("%u", l.port), "3000");
+	atomic_store(&w.stop, 1);
+	pthread_join(w.thread, NULL);
+	xassert_exit(&o, 0, "OK\n");
+	cr_assert_lt(w.max_size - w.size0, 1024 * 1024,
+		     "the host's address space grew by %ld MiB during 3000 connects",
+		     (w.max_size - w.size0) / 1024);
+	cr_assert_lt(w.max_rss - w.rss0, 64 * 1024,
+		     "the host's RSS grew by %ld MiB during 3000 connects",
+		     (w.max_rss - w.rss0) / 1024);
+	xrun_free(&o);
+	counting_listener_stop(&l);
+}
