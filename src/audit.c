@@ -74,11 +74,17 @@ void praxis_result_release(praxis_result *result)
 	result->env_changes = NULL;
 }
 
-/* Keep REC (deep copy). One slot past the bound is kept for the
- * "audit.dropped" record, so the loss is never silent. */
+#define LIFECYCLE_RESERVE 16
+
+static bool is_lifecycle(const char *action);
+
+/* Keep REC (deep copy). Past the bound only lifecycle records are kept (a
+ * few slots are reserved for them: the limit hit and the run's end must
+ * survive a flood), and "audit.dropped" says what was lost. */
 static void log_append(praxis_audit_log *log, const praxis_audit_record *rec, bool final)
 {
-	if (log->n >= log->max + (final ? 1 : 0)) {
+	size_t room = log->max + (final || is_lifecycle(rec->action) ? LIFECYCLE_RESERVE : 0);
+	if (log->n >= room) {
 		log->dropped++;
 		return;
 	}
@@ -152,7 +158,66 @@ void audit_finish(struct audit_sink *sink)
 	emit(sink, 0, "audit.dropped", "", false, reason, true);
 }
 
+static char *record_json(const praxis_audit_record *r);
+
+/* Length of the valid UTF-8 sequence at P (0 if invalid). */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+				 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 2 && p[0] < 0xc2)
+		return 0; /* overlong */
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* JSON strings must be UTF-8: invalid bytes (paths and names may hold
+ * anything) become the text \xNN. Caller frees. */
+static char *valid_utf8(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = malloc(len * 4 + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+		if (n) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			o += sprintf(o, "\\x%02x", *p++);
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 char *praxis_audit_record_to_json(const praxis_audit_record *r)
+{
+	char *plugin = valid_utf8(r->plugin ? r->plugin : "");
+	char *action = valid_utf8(r->action ? r->action : "");
+	char *target = valid_utf8(r->target ? r->target : "");
+	char *reason = valid_utf8(r->reason ? r->reason : "");
+	char *text = NULL;
+	if (plugin && action && target && reason) {
+		praxis_audit_record clean = *r;
+		clean.plugin = plugin;
+		clean.action = action;
+		clean.target = target;
+		clean.reason = reason;
+		text = record_json(&clean);
+	}
+	free(plugin);
+	free(action);
+	free(target);
+	free(reason);
+	return text;
+}
+
+static char *record_json(const praxis_audit_record *r)
 {
 	time_t secs = (time_t)r->timestamp;
 	long micros = (long)((r->timestamp - (double)secs) * 1e6 + 0.5);
@@ -172,7 +237,7 @@ char *praxis_audit_record_to_json(const praxis_audit_record *r)
 			      r->target ? r->target : "", "allowed", r->allowed, "reason",
 			      r->reason ? r->reason : "");
 	if (!o)
-		return NULL; /* e.g. a target that is not UTF-8: see notify.c's escaping */
+		return NULL;
 	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return text;

@@ -150,9 +150,6 @@ static int plugin_main(void *arg)
 
 	if (plan->cwd && chdir(plan->cwd) < 0)
 		fail(plan, STEP_CWD, errno);
-	for (size_t i = 0; i < plan->n_rlimits; i++)
-		if (setrlimit(plan->rlimits[i].resource, &plan->rlimits[i].limit) < 0)
-			fail(plan, STEP_RLIMITS, errno);
 	if (plan->set_ids) {
 		if (syscall(SYS_setgroups, 0, NULL) < 0 ||
 		    syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) < 0 ||
@@ -182,6 +179,12 @@ static int plugin_main(void *arg)
 		if ((plan->env_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(plan->env_fd, 3)) < 0)
 			fail_on(sync_fd, STEP_FDS, errno);
 	}
+	/* Last, so that RLIMIT_NOFILE cannot starve our own setup (the
+	 * Landlock ruleset and the listener need fds, maybe above the limit
+	 * when the host has many open; those close at exec). */
+	for (size_t i = 0; i < plan->n_rlimits; i++)
+		if (setrlimit(plan->rlimits[i].resource, &plan->rlimits[i].limit) < 0)
+			fail_on(sync_fd, STEP_RLIMITS, errno);
 	execve(plan->exec_path, plan->argv, plan->envp);
 	fail_on(sync_fd, STEP_EXEC, errno);
 }

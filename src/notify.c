@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <seccomp.h>
@@ -618,6 +619,7 @@ static int reply_value(struct notify_ctx *c, int64_t val, int error)
 struct pending_connect {
 	struct pending_connect *next;
 	pthread_t thread;
+	atomic_bool done;
 	int listener, sock;
 	uint64_t id;
 	struct sockaddr_storage addr;
@@ -630,7 +632,29 @@ static void *connect_thread(void *arg)
 	int r = connect(pc->sock, (struct sockaddr *)&pc->addr, pc->len);
 	struct seccomp_notif_resp resp = {.id = pc->id, .error = r < 0 ? -errno : 0};
 	ioctl(pc->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	atomic_store(&pc->done, true);
 	return NULL;
+}
+
+#define MAX_PENDING_CONNECTS 64
+
+/* Join the connect threads that have answered; returns how many remain. */
+static size_t reap_pending(struct notify_ctx *c)
+{
+	size_t left = 0;
+	for (struct pending_connect **pp = &c->pending; *pp;) {
+		struct pending_connect *pc = *pp;
+		if (atomic_load(&pc->done)) {
+			pthread_join(pc->thread, NULL);
+			close(pc->sock);
+			*pp = pc->next;
+			free(pc);
+		} else {
+			left++;
+			pp = &pc->next;
+		}
+	}
+	return left;
 }
 
 static void finish_pending(struct notify_ctx *c)
@@ -656,6 +680,10 @@ static int emulate_connect(struct call *k, int sock, const struct sockaddr_stora
 		close(sock);
 		return reply_value(c, 0, e);
 	}
+	if (reap_pending(c) >= MAX_PENDING_CONNECTS) {
+		close(sock); /* a flood of hanging connects: bounded, like a full backlog */
+		return reply_value(c, 0, EAGAIN);
+	}
 	struct pending_connect *pc = calloc(1, sizeof(*pc));
 	if (!pc) {
 		close(sock);
@@ -663,7 +691,12 @@ static int emulate_connect(struct call *k, int sock, const struct sockaddr_stora
 	}
 	*pc = (struct pending_connect){.listener = c->fd, .sock = sock, .id = c->req->id,
 				       .addr = *ss, .len = len, .next = c->pending};
-	if (pthread_create(&pc->thread, NULL, connect_thread, pc) != 0) {
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024); /* it only calls connect */
+	int pr = pthread_create(&pc->thread, &attr, connect_thread, pc);
+	pthread_attr_destroy(&attr);
+	if (pr != 0) {
 		close(sock);
 		free(pc);
 		return reply_value(c, 0, EAGAIN);
@@ -988,6 +1021,10 @@ int notify_handle(struct notify_ctx *c)
 	case SYS_sendmsg: return handle_msgs(&k, (int)a[0], a[1], 1, (int)a[2], false);
 	case SYS_sendmmsg: return handle_msgs(&k, (int)a[0], a[1], (unsigned)a[2], (int)a[3], true);
 	case SYS_socket: return handle_socket(&k);
+	case SYS_listen:
+		snprintf(k.target, sizeof(k.target), "listen");
+		return register_decision(&k, PRAXIS_CAP_NET_HTTP, decide_listen(o),
+					 "network.http does not listen");
 	case SYS_socketpair:
 		snprintf(k.target, sizeof(k.target), "socketpair family %u", (unsigned)a[0]);
 		snprintf(k.reason, sizeof(k.reason), "UNIX socketpairs are always allowed");

@@ -93,6 +93,7 @@ struct run_state {
 	uint64_t peak_rss;
 	uint64_t peak_tasks;
 	double tree_cpu;
+	double tree_user;
 	bool wall_fired;
 	praxis_limit_kind limit;
 	bool have_status;        /* the reaper reported how the plugin ended */

@@ -69,10 +69,14 @@ static int add_socket_rules(struct builder *b)
 	if (b->o->notify) {
 		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, sock, 0)) < 0)
 			return r;
+		if (decide_listen(b->o) && (r = deny(b, SCMP_SYS(listen), EPERM, 0, NULL)) < 0)
+			return r;
 		return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socketpair), 0);
 	}
 	struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
 	if ((r = deny(b, SCMP_SYS(socketpair), EPERM, 1, &not_unix)) < 0)
+		return r;
+	if (decide_listen(b->o) && (r = deny(b, SCMP_SYS(listen), EPERM, 0, NULL)) < 0)
 		return r;
 	if (decide_socket(b->o, AF_INET, SOCK_STREAM, 0) != 0)
 		return deny(b, sock, EPERM, 0, NULL);

@@ -192,7 +192,11 @@ static void sample_tree(struct run_state *rs)
 		rs->peak_rss = u.rss_bytes;
 	if (u.tasks > rs->peak_tasks)
 		rs->peak_tasks = u.tasks;
-	rs->tree_cpu = u.cpu_seconds;
+	/* Monotonic: samples taken while the tree is dying see fewer members. */
+	if (u.cpu_seconds > rs->tree_cpu) {
+		rs->tree_cpu = u.cpu_seconds;
+		rs->tree_user = u.user_seconds;
+	}
 	char what[64];
 	if (l->memory_bytes && u.rss_bytes > l->memory_bytes) {
 		snprintf(what, sizeof(what), "memory %llu bytes", (unsigned long long)l->memory_bytes);
@@ -226,6 +230,11 @@ static void fill_result(struct run_state *rs, const siginfo_t *si, const struct 
 	u->user_cpu_seconds = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6;
 	u->system_cpu_seconds = (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
 	u->peak_memory_bytes = rs->have_status ? (uint64_t)rs->status.maxrss_kb * 1024 : 0;
+	/* Killed before the reaper could reap the tree: the last sample knows. */
+	if (rs->tree_cpu > u->user_cpu_seconds + u->system_cpu_seconds) {
+		u->user_cpu_seconds = rs->tree_user;
+		u->system_cpu_seconds = rs->tree_cpu - rs->tree_user;
+	}
 	if (rs->peak_rss > u->peak_memory_bytes)
 		u->peak_memory_bytes = rs->peak_rss;
 	u->peak_tasks = rs->peak_tasks ? rs->peak_tasks : 1;

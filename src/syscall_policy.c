@@ -61,6 +61,13 @@ int decide_socket(const struct seccomp_options *o, uint64_t family, uint64_t typ
 	return 0;
 }
 
+int decide_listen(const struct seccomp_options *o)
+{
+	/* listen() on an unbound socket binds a port itself, unseen by
+	 * Landlock's bind rule: network.http never listens. */
+	return o->net_http && !o->net_socket ? EPERM : 0;
+}
+
 int decide_socketpair(uint64_t family)
 {
 	return family == AF_UNIX ? 0 : EPERM;

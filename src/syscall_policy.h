@@ -12,6 +12,7 @@
 int decide_socket(const struct seccomp_options *o, uint64_t family, uint64_t type,
 		  uint64_t protocol);
 int decide_socketpair(uint64_t family);
+int decide_listen(const struct seccomp_options *o);
 int decide_clone(const struct seccomp_options *o, uint64_t flags);
 int decide_fork(const struct seccomp_options *o);
 int decide_personality(uint64_t persona);

@@ -144,12 +144,14 @@ int tree_sample(struct tree_sampler *t, struct tree_usage *out)
 			 * the plugin's; only what it reaped counts */
 			out->cpu_seconds += (double)((unsigned long long)s.cutime +
 						     (unsigned long long)s.cstime) / (double)hz;
+			out->user_seconds += (double)s.cutime / (double)hz;
 			continue;
 		}
 		out->rss_bytes += (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
 		out->cpu_seconds +=
 			(double)(s.utime + s.stime + (unsigned long long)s.cutime + (unsigned long long)s.cstime) /
 			(double)hz;
+		out->user_seconds += (double)(s.utime + (unsigned long long)s.cutime) / (double)hz;
 		out->tasks += (unsigned)(s.threads > 0 ? s.threads : 1);
 		out->processes++;
 	}

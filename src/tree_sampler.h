@@ -17,6 +17,7 @@ struct tree_sampler {
 struct tree_usage {
 	uint64_t rss_bytes;  /* resident memory, summed over the tree */
 	double cpu_seconds;  /* user+system of live members and of what they reaped */
+	double user_seconds; /* the user part of it */
 	unsigned tasks;      /* processes + threads alive */
 	unsigned processes;
 };
