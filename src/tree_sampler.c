@@ -1,3 +1,5 @@
+/* Walks the run's tree from its root through /proc/<pid>/task/<tid>/children,
+ * so a sample reads only the tree's own files, never all of /proc. */
 #include "tree_sampler.h"
 
 #include <dirent.h>
@@ -9,10 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct known_pid {
-	pid_t pid;
-	bool member;
-};
+#define MAX_MEMBERS 65536 /* a bound on work per sample, far above max_procs */
 
 void tree_sampler_init(struct tree_sampler *t, pid_t root)
 {
@@ -22,142 +21,123 @@ void tree_sampler_init(struct tree_sampler *t, pid_t root)
 
 void tree_sampler_free(struct tree_sampler *t)
 {
-	free(t->known);
+	free(t->queue);
 	memset(t, 0, sizeof(*t));
 }
 
 struct stat_line {
-	pid_t ppid;
 	unsigned long long utime, stime;
 	long long cutime, cstime;
 	long threads;
 	long long rss_pages;
 };
 
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return n;
+}
+
 static int read_stat(pid_t pid, struct stat_line *s)
 {
 	char path[32], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return -ESRCH;
 	/* comm may contain spaces and parentheses: parse after the last ')'. */
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return -EIO;
-	char state;
-	int ppid;
 	int got = sscanf(p + 2,
-			 "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %ld "
-			 "%*d %*u %*u %lld",
-			 &state, &ppid, &s->utime, &s->stime, &s->cutime, &s->cstime, &s->threads,
-			 &s->rss_pages);
-	s->ppid = ppid;
-	return got == 8 ? 0 : -EIO;
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d "
+			 "%ld %*d %*u %*u %lld",
+			 &s->utime, &s->stime, &s->cutime, &s->cstime, &s->threads, &s->rss_pages);
+	return got == 6 ? 0 : -EIO;
 }
 
-static struct known_pid *find(struct known_pid *v, size_t n, pid_t pid)
+static int push(struct tree_sampler *t, pid_t pid)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (v[mid].pid == pid)
-			return &v[mid];
-		if (v[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (t->n >= MAX_MEMBERS)
+		return 0;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		pid_t *grown = realloc(t->queue, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		t->queue = grown;
+		t->cap = cap;
 	}
-	return NULL;
+	t->queue[t->n++] = pid;
+	return 0;
 }
 
-static int cmp_pid(const void *a, const void *b)
+static int push_children_of_task(struct tree_sampler *t, pid_t pid, const char *tid)
 {
-	pid_t x = ((const struct known_pid *)a)->pid, y = ((const struct known_pid *)b)->pid;
-	return (x > y) - (x < y);
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/children", pid, tid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	for (char *save = NULL, *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+		int r = push(t, (pid_t)atoi(w));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int push_children(struct tree_sampler *t, pid_t pid, long threads)
+{
+	char tid[16];
+	if (threads <= 1) { /* the common case: one task, named like the process */
+		snprintf(tid, sizeof(tid), "%d", pid);
+		return push_children_of_task(t, pid, tid);
+	}
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int r = 0;
+	struct dirent *e;
+	while (r >= 0 && (e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			r = push_children_of_task(t, pid, e->d_name);
+	closedir(d);
+	return r;
 }
 
 int tree_sample(struct tree_sampler *t, struct tree_usage *out)
 {
 	memset(out, 0, sizeof(*out));
-	DIR *d = opendir("/proc");
-	if (!d)
-		return -errno;
-	struct known_pid *next = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct known_pid *grown = realloc(next, cap * sizeof(*next));
-			if (!grown) {
-				free(next);
-				closedir(d);
-				return -ENOMEM;
-			}
-			next = grown;
-		}
-		next[n++] = (struct known_pid){.pid = atoi(e->d_name), .member = false};
-	}
-	closedir(d);
-	qsort(next, n, sizeof(*next), cmp_pid);
+	t->n = 0;
+	int r = push(t, t->root);
 	long page = sysconf(_SC_PAGESIZE), hz = sysconf(_SC_CLK_TCK);
-	/* Parents usually have lower pids, but not after a wrap: repeat until
-	 * no new member is found. */
-	bool changed = true;
-	for (int pass = 0; changed && pass < 8; pass++) {
-		changed = false;
-		for (size_t i = 0; i < n; i++) {
-			struct known_pid *old = find(t->known, t->n, next[i].pid);
-			if (old && pass == 0) {
-				next[i].member = old->member; /* classified for good */
-				continue;
-			}
-			if (old || next[i].member)
-				continue;
-			struct stat_line s;
-			if (read_stat(next[i].pid, &s) < 0)
-				continue;
-			bool parent_in = next[i].pid == t->root;
-			struct known_pid *parent = find(next, n, s.ppid);
-			if (parent && parent->member)
-				parent_in = true;
-			if (parent_in) {
-				next[i].member = true;
-				changed = true;
-			}
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; r >= 0 && i < t->n; i++) {
+		pid_t pid = t->queue[i];
 		struct stat_line s;
-		if (!next[i].member || read_stat(next[i].pid, &s) < 0)
-			continue;
-		if (next[i].pid == t->root) {
-			/* the run's reaper: a fork of the host, whose pages are not
-			 * the plugin's; only what it reaped counts */
-			out->cpu_seconds += (double)((unsigned long long)s.cutime +
-						     (unsigned long long)s.cstime) / (double)hz;
-			out->user_seconds += (double)s.cutime / (double)hz;
-			continue;
+		if (read_stat(pid, &s) < 0)
+			continue; /* gone since its parent listed it */
+		double reaped = (double)((unsigned long long)s.cutime + (unsigned long long)s.cstime) /
+				(double)hz;
+		out->cpu_seconds += reaped;
+		out->user_seconds += (double)s.cutime / (double)hz;
+		if (pid != t->root) {
+			/* the root is the run's reaper, a fork of the host whose
+			 * pages are not the plugin's: only what it reaped counts */
+			out->rss_bytes += (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
+			out->cpu_seconds += (double)(s.utime + s.stime) / (double)hz;
+			out->user_seconds += (double)s.utime / (double)hz;
+			out->tasks += (unsigned)(s.threads > 0 ? s.threads : 1);
+			out->processes++;
 		}
-		out->rss_bytes += (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
-		out->cpu_seconds +=
-			(double)(s.utime + s.stime + (unsigned long long)s.cutime + (unsigned long long)s.cstime) /
-			(double)hz;
-		out->user_seconds += (double)(s.utime + (unsigned long long)s.cutime) / (double)hz;
-		out->tasks += (unsigned)(s.threads > 0 ? s.threads : 1);
-		out->processes++;
+		r = push_children(t, pid, s.threads);
 	}
-	free(t->known);
-	t->known = next;
-	t->n = n;
-	t->cap = cap;
-	return 0;
+	return r < 0 ? r : 0;
 }

@@ -4,13 +4,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Resource use of a whole process tree, sampled from /proc. Processes are
- * classified once, when first seen, by their parent; only members of the
- * tree are read again on later samples, so a sample costs a directory read
- * plus one stat read per member (this kernel may lack /proc/.../children). */
+/* Resource use of a whole process tree, sampled from /proc: a sample reads
+ * each member's stat and children files, starting from the root. */
 struct tree_sampler {
 	pid_t root;
-	struct known_pid *known; /* sorted by pid */
+	pid_t *queue; /* members found in the current sample */
 	size_t n, cap;
 };
 
