@@ -69,6 +69,7 @@ static void run_usage(FILE *f)
 	      "  --user UID[:GID]      (root host) run the plugin as this uid/gid\n"
 	      "  --cwd DIR             working directory of the plugin\n"
 	      "  --no-pid-namespace    do not use a pid namespace\n"
+	      "  --netns               no network capability: also an empty network namespace\n"
 	      "  --degraded            run even if the kernel cannot enforce everything\n"
 	      "  --dump-policy         print the compiled policy and exit\n"
 	      "Exit status: the plugin's; 128+N if killed by signal N; 125 if the sandbox\n"
@@ -106,7 +107,7 @@ static int parse_user(const char *s, praxis_config *cfg)
 enum {
 	OPT_ALLOW = 1000, OPT_AUDIT, OPT_REPORT, OPT_MEMORY, OPT_CPU, OPT_WALL, OPT_MAX_PROCS,
 	OPT_MAX_OUTPUT, OPT_USER, OPT_CWD, OPT_NO_PIDNS, OPT_DEGRADED, OPT_DUMP, OPT_HELP,
-	OPT_AUDIT_LEVEL, OPT_MAX_FILES, OPT_MAX_FILE_SIZE,
+	OPT_AUDIT_LEVEL, OPT_MAX_FILES, OPT_MAX_FILE_SIZE, OPT_NETNS,
 };
 
 static const struct option long_options[] = {
@@ -124,6 +125,7 @@ static const struct option long_options[] = {
 	{"user", required_argument, NULL, OPT_USER},
 	{"cwd", required_argument, NULL, OPT_CWD},
 	{"no-pid-namespace", no_argument, NULL, OPT_NO_PIDNS},
+	{"netns", no_argument, NULL, OPT_NETNS},
 	{"degraded", no_argument, NULL, OPT_DEGRADED},
 	{"dump-policy", no_argument, NULL, OPT_DUMP},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -193,6 +195,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_CWD: a->cwd = optarg; break;
 		case OPT_NO_PIDNS: a->cfg.flags |= PRAXIS_NO_PID_NAMESPACE; break;
+		case OPT_NETNS: a->cfg.flags |= PRAXIS_NET_NAMESPACE; break;
 		case OPT_DEGRADED: a->cfg.flags |= PRAXIS_ALLOW_DEGRADED; break;
 		case OPT_DUMP: a->dump_policy = true; break;
 		case OPT_HELP: run_usage(stdout); return 0;

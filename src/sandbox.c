@@ -199,8 +199,15 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 		sb->uid = (uid_t)(cfg->run_as_uid >= 0 ? cfg->run_as_uid : 65534);
 		sb->gid = (gid_t)(cfg->run_as_gid >= 0 ? cfg->run_as_gid : (int64_t)sb->uid);
 	}
+	if (sb->flags & PRAXIS_NET_NAMESPACE) {
+		if (sb->caps.net_socket || sb->caps.net_http)
+			return praxis_fail(err, -EINVAL,
+					   "an empty network namespace and a network capability "
+					   "exclude each other");
+		sb->clone_flags |= CLONE_NEWNET | (root ? 0 : CLONE_NEWUSER);
+	}
 	if (!(sb->flags & PRAXIS_NO_PID_NAMESPACE)) {
-		sb->clone_flags = CLONE_NEWPID;
+		sb->clone_flags |= CLONE_NEWPID;
 		if (!root) {
 			/* An unprivileged pid namespace needs a user namespace;
 			 * map our own ids so nothing looks different inside. */
@@ -210,6 +217,12 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 			    asprintf(&sb->id_maps[2], "%u %u 1\n", getgid(), getgid()) < 0)
 				return -ENOMEM;
 		}
+	}
+	if ((sb->clone_flags & CLONE_NEWUSER) && !sb->id_maps[0]) {
+		if (asprintf(&sb->id_maps[0], "%u %u 1\n", getuid(), getuid()) < 0 ||
+		    !(sb->id_maps[1] = strdup("deny")) ||
+		    asprintf(&sb->id_maps[2], "%u %u 1\n", getgid(), getgid()) < 0)
+			return -ENOMEM;
 	}
 	/* Switching from root to another uid already empties every capability
 	 * set (and SECBIT_NOROOT would then need a capability we lost). */
@@ -357,6 +370,8 @@ char *praxis_sandbox_describe(const praxis_sandbox *sb)
 	char *caps = caps_describe(&sb->caps);
 	fprintf(f, "plugin: %s\ncapabilities: %s\n", sb->plugin_name, caps ? caps : "?");
 	free(caps);
+	if (sb->clone_flags & CLONE_NEWNET)
+		fprintf(f, "network: empty network namespace\n");
 	fprintf(f, "process: %s%s, capabilities dropped, no_new_privs\n",
 		sb->clone_flags & CLONE_NEWPID ? "new pid namespace" : "process group (no pid namespace)",
 		sb->clone_flags & CLONE_NEWUSER ? " in a new user namespace" : "");

@@ -90,6 +90,10 @@ enum praxis_sandbox_flags {
 	/* Do not put the plugin in a new pid namespace (then leftover
 	 * processes are killed by process group, see docs). */
 	PRAXIS_NO_PID_NAMESPACE = 1u << 1,
+	/* Also put a run without network capabilities in an empty network
+	 * namespace (a second wall behind seccomp and Landlock; costs a few
+	 * hundred microseconds per run, see README). */
+	PRAXIS_NET_NAMESPACE = 1u << 2,
 };
 
 /* ---- audit log --------------------------------------------------------------- */
