@@ -216,19 +216,28 @@ int praxis_async_wait(praxis_async *a, int timeout_ms)
 	return 0;
 }
 
-/* Is PID listed in the children of task TID? */
-static bool is_child_of(pid_t tid, pid_t pid)
+/* The children of task TID, as /proc lists them, into BUF. */
+static bool read_children(pid_t tid, char *buf, size_t size)
 {
-	char path[64], buf[4096];
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
+	return true;
+}
+
+/* Is PID listed in the children of task TID? */
+static bool is_child_of(pid_t tid, pid_t pid)
+{
+	char buf[4096];
+	if (!read_children(tid, buf, sizeof(buf)))
+		return false;
 	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t;
 	     t = strtok_r(NULL, " \n", &save))
 		if (atoi(t) == pid)
@@ -257,16 +266,9 @@ static bool has_exited(pid_t pid)
  * was killed. */
 static bool kill_child_of(pid_t tid)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[256];
+	if (!read_children(tid, buf, sizeof(buf)))
 		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	pid_t pid = (pid_t)atoi(buf);
 	if (pid <= 0)
 		return false;
