@@ -987,8 +987,7 @@ static int handle_socket(struct call *k)
 	const struct seccomp_options *o = k->c->policy;
 	int err = decide_socket(o, k->a[0], k->a[1], k->a[2]);
 	const char *why = !o->net_socket && !o->net_http ? "no network capability"
-			  : o->net_socket ? "network.socket allows TCP and UDP over IPv4/IPv6 only"
-					  : "network.http allows TCP over IPv4/IPv6 only";
+			  : "only TCP and UDP over IPv4/IPv6";
 	return register_decision(k, o->net_http && !o->net_socket ? PRAXIS_CAP_NET_HTTP
 								   : PRAXIS_CAP_NET_SOCKET,
 				 err, why);
@@ -1076,7 +1075,7 @@ int notify_handle(struct notify_ctx *c)
 		return handle_denied_syscall(&k, decide_personality(a[0]), "changes ASLR/NX behaviour");
 	case SYS_memfd_create:
 		return handle_denied_syscall(&k, decide_memfd_create(a[1]),
-					     "an executable memfd would bypass the execute right");
+					     "a memfd would bypass the execute right and the memory limit");
 	case SYS_ioctl:
 		return handle_denied_syscall(&k, decide_ioctl(a[1]),
 					     "terminal injection / inode flag change");

@@ -143,9 +143,6 @@ static int add_misc_rules(struct builder *b)
 	struct scmp_arg_cmp not_query = SCMP_A0(SCMP_CMP_NE, 0xffffffffULL);
 	if ((r = deny(b, SCMP_SYS(personality), EPERM, 1, &not_query)) < 0)
 		return r;
-	struct scmp_arg_cmp exec_memfd = SCMP_A1(SCMP_CMP_MASKED_EQ, 0x0008U /* NOEXEC_SEAL */, 0);
-	if ((r = deny(b, SCMP_SYS(memfd_create), EPERM, 1, &exec_memfd)) < 0)
-		return r;
 	unsigned n;
 	const uint64_t *ioctls = syscall_policy_denied_ioctls(&n);
 	for (unsigned i = 0; i < n; i++) {

@@ -80,16 +80,34 @@ static int push(struct tree_sampler *t, pid_t pid)
 
 static int push_children_of_task(struct tree_sampler *t, pid_t pid, const char *tid)
 {
-	char path[64], buf[4096];
+	char path[64], buf[4096], word[16];
+	size_t wlen = 0;
 	snprintf(path, sizeof(path), "/proc/%d/task/%s/children", pid, tid);
-	if (read_small(path, buf, sizeof(buf)) <= 0)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	for (char *save = NULL, *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
-		int r = push(t, (pid_t)atoi(w));
-		if (r < 0)
-			return r;
+	int r = 0;
+	ssize_t n;
+	/* To the end: a wide tree's list is longer than any one buffer. */
+	while (r >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; r >= 0 && i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				if (wlen + 1 < sizeof(word))
+					word[wlen++] = buf[i];
+				continue;
+			}
+			if (wlen) {
+				word[wlen] = '\0';
+				r = push(t, (pid_t)atoi(word));
+				wlen = 0;
+			}
+		}
+	if (r >= 0 && wlen) {
+		word[wlen] = '\0';
+		r = push(t, (pid_t)atoi(word));
 	}
-	return 0;
+	close(fd);
+	return r;
 }
 
 static int push_children(struct tree_sampler *t, pid_t pid, long threads)

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -98,8 +99,9 @@ static void check_json(struct xrun *o, const praxis_audit_record *r)
 	if (!j) {
 		if (o->json_bad++ == 0)
 			snprintf(o->json_bad_example, sizeof(o->json_bad_example),
-				 "%s: action=%s target=%s", text ? "does not parse" : "to_json gave NULL",
-				 r->action, r->target);
+			         "%s: action=%s target=%s",
+			         text ? "does not parse" : "to_json gave NULL", r->action,
+			         r->target);
 	}
 	json_decref(j);
 	free(text);
@@ -196,7 +198,7 @@ static void copy_bounded(char *dst, const char *src, size_t len)
 }
 
 /* In this process: build the sandbox from X and run ARGV into O. */
-static void xrun_here(const struct xspec *x, const char *const *argv, struct xrun *o)
+void xrun_in_process(const struct xspec *x, const char *const *argv, struct xrun *o)
 {
 	praxis_error err = {0};
 	praxis_caps *caps = NULL;
@@ -259,7 +261,8 @@ static void xrun_here(const struct xspec *x, const char *const *argv, struct xru
 			o->dropped = praxis_audit_log_dropped(res.audit);
 			size_t n = praxis_audit_log_count(res.audit);
 			for (size_t i = 0; i < n; i++) {
-				const praxis_audit_record *rec = praxis_audit_log_record(res.audit, i);
+				const praxis_audit_record *rec =
+				    praxis_audit_log_record(res.audit, i);
 				cr_assert_not_null(rec, "record %zu of %zu is NULL", i, n);
 				recs_push(&o->log, &o->n_log, rec);
 				check_json(o, rec);
@@ -270,7 +273,7 @@ static void xrun_here(const struct xspec *x, const char *const *argv, struct xru
 			o->env_changes[0] = '\0';
 			for (char **c = res.env_changes; *c && len < sizeof(o->env_changes); c++)
 				len += (size_t)snprintf(o->env_changes + len,
-							sizeof(o->env_changes) - len, "%s\n", *c);
+				                        sizeof(o->env_changes) - len, "%s\n", *c);
 		}
 		if (x->output == PRAXIS_OUTPUT_CAPTURE) {
 			o->out_size = res.stdout_size;
@@ -329,10 +332,10 @@ static json_t *recs_to_json(const struct xrec *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char *p = hex(v[i].plugin), *ac = hex(v[i].action), *t = hex(v[i].target),
 		     *r = hex(v[i].reason);
-		json_t *o = json_pack("{s:f, s:s, s:I, s:i, s:s, s:s, s:b, s:s}", "ts",
-				      v[i].timestamp, "plugin", p, "run", (json_int_t)v[i].run_id,
-				      "pid", v[i].pid, "action", ac, "target", t, "allowed",
-				      v[i].allowed, "reason", r);
+		json_t *o =
+		    json_pack("{s:f, s:s, s:I, s:i, s:s, s:s, s:b, s:s}", "ts", v[i].timestamp,
+		              "plugin", p, "run", (json_int_t)v[i].run_id, "pid", v[i].pid,
+		              "action", ac, "target", t, "allowed", v[i].allowed, "reason", r);
 		cr_assert_not_null(o);
 		json_array_append_new(a, o);
 		free(p);
@@ -364,22 +367,113 @@ static void recs_from_json(json_t *a, struct xrec **v, size_t *n)
 	}
 }
 
+/* ---- runs from uid 65534: a fresh helper process ----
+ *
+ * The Criterion worker is multi-threaded (its IPC thread allocates), and a
+ * child forked from it may inherit a held allocator lock (GCC 12's ASan
+ * takes none at fork): the child therefore only drops its ids and execs
+ * tests/xrun_helper, which runs the spec read from a memfd and writes the
+ * xrun back. */
+
+static json_t *jhex(const char *s)
+{
+	if (!s)
+		return json_null();
+	char *h = hex(s);
+	json_t *j = json_string(h);
+	free(h);
+	return j;
+}
+
+static char *junhex(json_t *j)
+{
+	if (!j || json_is_null(j))
+		return NULL;
+	json_t *o = json_pack("{s:O}", "v", j);
+	char *s = unhex(o, "v");
+	json_decref(o);
+	return s;
+}
+
+static json_t *strv_json(const char *const *v)
+{
+	if (!v)
+		return json_null();
+	json_t *a = json_array();
+	for (; *v; v++)
+		json_array_append_new(a, jhex(*v));
+	return a;
+}
+
+static char **strv_unjson(json_t *a)
+{
+	if (!json_is_array(a))
+		return NULL;
+	size_t n = json_array_size(a);
+	char **v = calloc(n + 1, sizeof(*v));
+	cr_assert_not_null(v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = junhex(json_array_get(a, i));
+	return v;
+}
+
+static void strv_free_all(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+static char *spec_to_json(const struct xspec *x, const char *const *argv)
+{
+	json_t *caps = json_array();
+	for (size_t i = 0; i < x->s.n_caps; i++)
+		json_array_append_new(
+		    caps, json_pack("[o, o]", jhex(x->s.caps[i][0]), jhex(x->s.caps[i][1])));
+	const praxis_limits *l = &x->limits;
+	json_t *j = json_pack(
+	    "{s:o, s:o, s:o, s:I, s:I, s:i, s:i, s:i, s:{s:I, s:f, s:f, s:I, s:I, s:I, s:I},"
+	    " s:i, s:b, s:i, s:I, s:b, s:b, s:o, s:o}",
+	    "caps", caps, "env", strv_json(x->s.env), "cwd", jhex(x->s.cwd), "flags",
+	    (json_int_t)x->s.flags, "run_as_uid", (json_int_t)x->s.run_as_uid, "stdin",
+	    x->s.stdin_fd, "stdout", x->stdout_fd, "stderr", x->stderr_fd, "limits", "memory",
+	    (json_int_t)l->memory_bytes, "cpu", l->cpu_seconds, "wall", l->wall_seconds, "procs",
+	    (json_int_t)l->max_procs, "output", (json_int_t)l->max_output_bytes, "files",
+	    (json_int_t)l->max_open_files, "fsize", (json_int_t)l->max_file_bytes, "output",
+	    (int)x->output, "collect", x->collect_audit, "level", (int)x->audit_level, "max",
+	    (json_int_t)x->audit_max_records, "callback", x->callback, "callback_count",
+	    x->callback_count, "plugin", jhex(x->plugin_name), "argv", strv_json(argv));
+	cr_assert_not_null(j);
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	cr_assert_not_null(text);
+	return text;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n <= 0)
+			_exit(125);
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
 /* Everything but the records is plain data: copied as bytes. */
 static void xrun_send(int fd, const struct xrun *o)
 {
 	json_t *j = json_pack("{s:o, s:o}", "log", recs_to_json(o->log, o->n_log), "cb",
-			      recs_to_json(o->cb, o->n_cb));
+	                      recs_to_json(o->cb, o->n_cb));
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!text)
 		_exit(124);
 	struct xrun plain = *o;
 	plain.log = plain.cb = NULL;
-	if (write(fd, &plain, sizeof(plain)) != (ssize_t)sizeof(plain))
-		_exit(125);
-	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len)
-		_exit(125);
+	write_all(fd, (const char *)&plain, sizeof(plain));
+	write_all(fd, text, strlen(text));
 	free(text);
 }
 
@@ -403,42 +497,148 @@ static void xrun_receive(int fd, struct xrun *o)
 	json_decref(j);
 }
 
-static void become_nobody(void)
+#ifndef XRUN_HELPER
+#error "XRUN_HELPER (the path of tests/xrun_helper) must be defined"
+#endif
+
+static const char *helper_path(void)
 {
-	gid_t none[1] = {0};
-	if (setgroups(0, none) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	    setresuid(NOBODY, NOBODY, NOBODY) < 0) {
-		dprintf(2, "cannot drop to uid %d: %s\n", NOBODY, strerror(errno));
-		_exit(120);
+	static const char *path;
+	static pid_t for_pid;
+	if (!path || for_pid != getpid()) {
+		path = copy_executable(XRUN_HELPER); /* reachable by uid 65534 */
+		for_pid = getpid();
 	}
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return path;
 }
 
-void xrun_argv(const struct xspec *x, const char *const *argv, struct xrun *o)
+static void keep_open_across_exec(int fd)
 {
-	memset(o, 0, sizeof(*o));
-	if (!x->s.as_nobody) {
-		xrun_here(x, argv, o);
-		return;
-	}
-	int fd = memfd("xrun");
+	if (fd >= 0 && fcntl(fd, F_SETFD, 0) < 0)
+		_exit(121);
+}
+
+static void run_as_nobody(const struct xspec *x, const char *const *argv, struct xrun *o)
+{
+	cr_assert_null(x->on_record, "on_record is not supported for uid 65534 runs");
+	int in = memfd("xrun-spec"), out = memfd("xrun-result");
+	char *spec = spec_to_json(x, argv);
+	write_all(in, spec, strlen(spec));
+	free(spec);
+	char in_s[16], out_s[16];
+	snprintf(in_s, sizeof(in_s), "%d", in);
+	snprintf(out_s, sizeof(out_s), "%d", out);
+	const char *path = helper_path();
+	char *const hargv[] = {(char *)path, in_s, out_s, NULL};
+	extern char **environ;
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		become_nobody();
-		struct xrun local;
-		memset(&local, 0, sizeof(local));
-		xrun_here(x, argv, &local);
-		xrun_send(fd, &local);
-		_exit(0);
+		/* async-signal-safe only from here to exec */
+		keep_open_across_exec(in);
+		keep_open_across_exec(out);
+		keep_open_across_exec(x->s.stdin_fd);
+		keep_open_across_exec(x->stdout_fd);
+		keep_open_across_exec(x->stderr_fd);
+		if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+		    syscall(SYS_setresgid, NOBODY, NOBODY, NOBODY) < 0 ||
+		    syscall(SYS_setresuid, NOBODY, NOBODY, NOBODY) < 0)
+			_exit(120);
+		execve(path, hargv, environ);
+		_exit(127);
 	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		cr_assert_eq(errno, EINTR);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "the uid 65534 helper ended with status 0x%x", status);
-	xrun_receive(fd, o);
-	close(fd);
+	          "the uid 65534 helper ended with status 0x%x (see its stderr)", status);
+	xrun_receive(out, o);
+	close(in);
+	close(out);
+}
+
+int xrun_helper_main(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	int in = atoi(argv[1]), out = atoi(argv[2]);
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return 3;
+	char *text = calloc(1, (size_t)st.st_size + 1);
+	if (!text || pread(in, text, (size_t)st.st_size, 0) != st.st_size)
+		return 4;
+	json_error_t e;
+	json_t *j = json_loads(text, 0, &e);
+	free(text);
+	if (!j)
+		return 5;
+	struct xspec x;
+	xspec_init(&x, false);
+	json_t *caps = json_object_get(j, "caps");
+	char *cap_strings[MAX_CAPS][2];
+	for (size_t i = 0; i < json_array_size(caps) && i < MAX_CAPS; i++) {
+		json_t *c = json_array_get(caps, i);
+		cap_strings[i][0] = junhex(json_array_get(c, 0));
+		cap_strings[i][1] = junhex(json_array_get(c, 1));
+		spec_allow(&x.s, cap_strings[i][0], cap_strings[i][1]);
+	}
+	char **env = strv_unjson(json_object_get(j, "env"));
+	x.s.env = (const char *const *)env;
+	char *cwd = junhex(json_object_get(j, "cwd"));
+	x.s.cwd = cwd;
+	x.s.flags = (unsigned)json_integer_value(json_object_get(j, "flags"));
+	x.s.run_as_uid = json_integer_value(json_object_get(j, "run_as_uid"));
+	x.s.stdin_fd = (int)json_integer_value(json_object_get(j, "stdin"));
+	x.stdout_fd = (int)json_integer_value(json_object_get(j, "stdout"));
+	x.stderr_fd = (int)json_integer_value(json_object_get(j, "stderr"));
+	json_t *l = json_object_get(j, "limits");
+	x.limits.memory_bytes = (uint64_t)json_integer_value(json_object_get(l, "memory"));
+	x.limits.cpu_seconds = json_real_value(json_object_get(l, "cpu"));
+	x.limits.wall_seconds = json_real_value(json_object_get(l, "wall"));
+	x.limits.max_procs = (uint64_t)json_integer_value(json_object_get(l, "procs"));
+	x.limits.max_output_bytes = (uint64_t)json_integer_value(json_object_get(l, "output"));
+	x.limits.max_open_files = (uint64_t)json_integer_value(json_object_get(l, "files"));
+	x.limits.max_file_bytes = (uint64_t)json_integer_value(json_object_get(l, "fsize"));
+	x.output = (praxis_output_mode)json_integer_value(json_object_get(j, "output"));
+	x.collect_audit = json_is_true(json_object_get(j, "collect"));
+	x.audit_level = (praxis_audit_level)json_integer_value(json_object_get(j, "level"));
+	x.audit_max_records = (size_t)json_integer_value(json_object_get(j, "max"));
+	x.callback = json_is_true(json_object_get(j, "callback"));
+	x.callback_count = json_is_true(json_object_get(j, "callback_count"));
+	char *plugin = junhex(json_object_get(j, "plugin"));
+	x.plugin_name = plugin;
+	char **run_argv = strv_unjson(json_object_get(j, "argv"));
+	json_decref(j);
+	if (!run_argv || !run_argv[0])
+		return 6;
+	/* like any process a user started (the id change cleared it) */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	struct xrun *o = calloc(1, sizeof(*o));
+	if (!o)
+		return 7;
+	xrun_in_process(&x, (const char *const *)run_argv, o);
+	xrun_send(out, o);
+	xrun_free(o);
+	free(o);
+	for (size_t i = 0; i < x.s.n_caps; i++) {
+		free(cap_strings[i][0]);
+		free(cap_strings[i][1]);
+	}
+	strv_free_all(env);
+	strv_free_all(run_argv);
+	free(cwd);
+	free(plugin);
+	return 0;
+}
+
+void xrun_argv(const struct xspec *x, const char *const *argv, struct xrun *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (x->s.as_nobody)
+		run_as_nobody(x, argv, o);
+	else
+		xrun_in_process(x, argv, o);
 }
 
 void xrun_probe(const struct xspec *x, const char *const *args, struct xrun *o)
@@ -460,8 +660,7 @@ static bool rec_matches(const struct xrec *r, const char *action, const char *ta
 	       (!target || strstr(r->target, target)) && (allowed < 0 || r->allowed == allowed);
 }
 
-const struct xrec *xfind(const struct xrun *o, const char *action, const char *target,
-			 int allowed)
+const struct xrec *xfind(const struct xrun *o, const char *action, const char *target, int allowed)
 {
 	for (size_t i = 0; i < o->n_log; i++)
 		if (rec_matches(&o->log[i], action, target, allowed))
@@ -487,13 +686,13 @@ const char *xdescribe(const struct xrun *o)
 {
 	static char buf[2 * OUT_MAX];
 	snprintf(buf, sizeof(buf),
-		 "rc=%d status=%s limit=%s exit=%d signal=%d wall=%.3fs user=%.3fs sys=%.3fs "
-		 "peak_mem=%" PRIu64 " peak_tasks=%" PRIu64 " output=%" PRIu64
-		 " stdout(%" PRIu64 ")=\"%.300s\" stderr(%" PRIu64 ")=\"%.600s\" error=\"%s\"",
-		 o->rc, praxis_status_name(o->status), praxis_limit_name(o->limit), o->exit_code,
-		 o->signal, o->usage.wall_seconds, o->usage.user_cpu_seconds,
-		 o->usage.system_cpu_seconds, o->usage.peak_memory_bytes, o->usage.peak_tasks,
-		 o->usage.output_bytes, o->out_size, o->out, o->err_size, o->err, o->errmsg);
+	         "rc=%d status=%s limit=%s exit=%d signal=%d wall=%.3fs user=%.3fs sys=%.3fs "
+	         "peak_mem=%" PRIu64 " peak_tasks=%" PRIu64 " output=%" PRIu64 " stdout(%" PRIu64
+	         ")=\"%.300s\" stderr(%" PRIu64 ")=\"%.600s\" error=\"%s\"",
+	         o->rc, praxis_status_name(o->status), praxis_limit_name(o->limit), o->exit_code,
+	         o->signal, o->usage.wall_seconds, o->usage.user_cpu_seconds,
+	         o->usage.system_cpu_seconds, o->usage.peak_memory_bytes, o->usage.peak_tasks,
+	         o->usage.output_bytes, o->out_size, o->out, o->err_size, o->err, o->errmsg);
 	return buf;
 }
 
@@ -504,9 +703,9 @@ const char *xlog_dump(const struct xrun *o)
 	buf[0] = '\0';
 	for (size_t i = 0; i < o->n_log && len + 400 < sizeof(buf); i++) {
 		const struct xrec *r = &o->log[i];
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\n  [%zu] pid %d %s %s \"%.200s\" (%.120s)",
-					i, r->pid, r->action, r->allowed ? "ALLOWED" : "DENIED", r->target,
-					r->reason);
+		len += (size_t)snprintf(
+		    buf + len, sizeof(buf) - len, "\n  [%zu] pid %d %s %s \"%.200s\" (%.120s)", i,
+		    r->pid, r->action, r->allowed ? "ALLOWED" : "DENIED", r->target, r->reason);
 	}
 	if (len + 400 >= sizeof(buf))
 		snprintf(buf + len, sizeof(buf) - len, "\n  ... (%zu records)", o->n_log);
@@ -527,7 +726,7 @@ static int bound_socket(const char *addr, int type, uint16_t *port)
 	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(*port)};
 	cr_assert_eq(inet_pton(AF_INET, addr, &in.sin_addr), 1, "bad address %s", addr);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&in, sizeof(in)), 0, "bind %s: %s", addr,
-		     strerror(errno));
+	             strerror(errno));
 	if (type == SOCK_STREAM)
 		cr_assert_eq(listen(fd, 128), 0);
 	socklen_t len = sizeof(in);
@@ -563,9 +762,9 @@ static void serve_http(int c, const char *body)
 	}
 	char head[256];
 	int hl = snprintf(head, sizeof(head),
-			  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-			  "Connection: close\r\n\r\n",
-			  strlen(body));
+	                  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+	                  "Connection: close\r\n\r\n",
+	                  strlen(body));
 	if (write(c, head, (size_t)hl) == hl && write(c, body, strlen(body)) < 0) {
 		/* the client went away */
 	}

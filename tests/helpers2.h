@@ -24,15 +24,15 @@ struct xrec {
 };
 
 struct xspec {
-	struct spec s;          /* caps, env, cwd, flags, as_nobody, run_as_uid, stdin */
-	praxis_limits limits;   /* starts as praxis_config_init()'s defaults */
+	struct spec s;        /* caps, env, cwd, flags, as_nobody, run_as_uid, stdin */
+	praxis_limits limits; /* starts as praxis_config_init()'s defaults */
 	praxis_output_mode output;
 	bool collect_audit;
 	praxis_audit_level audit_level;
 	size_t audit_max_records;
-	bool callback;          /* set an audit callback that keeps every record */
-	bool callback_count;    /* set an audit callback that only counts */
-	const char *plugin_name; /* NULL = "test" */
+	bool callback;            /* set an audit callback that keeps every record */
+	bool callback_count;      /* set an audit callback that only counts */
+	const char *plugin_name;  /* NULL = "test" */
 	int stdout_fd, stderr_fd; /* -1 = a memfd of the helper's (read back into out/err) */
 	/* Called on the supervising thread for every record (with callback). */
 	void (*on_record)(const praxis_audit_record *r, void *userdata);
@@ -40,7 +40,7 @@ struct xspec {
 };
 
 struct xrun {
-	int rc;             /* 0: ran; else the negative errno of sandbox_new/run */
+	int rc; /* 0: ran; else the negative errno of sandbox_new/run */
 	char errmsg[512];
 	praxis_status status;
 	int exit_code, signal;
@@ -73,14 +73,19 @@ void xspec_init(struct xspec *x, bool nobody);
 void xrun_argv(const struct xspec *x, const char *const *argv, struct xrun *o);
 void xrun_probe(const struct xspec *x, const char *const *args, struct xrun *o);
 void xrun_free(struct xrun *o);
+/* The same, always in this process (xrun_argv forks + execs
+ * tests/xrun_helper for uid 65534 runs). */
+void xrun_in_process(const struct xspec *x, const char *const *argv, struct xrun *o);
+/* main() of tests/xrun_helper: argv[1] a memfd with the spec, argv[2] one
+ * for the result. */
+int xrun_helper_main(int argc, char **argv);
 
-#define XRUN(x, o, ...) xrun_argv((x), (const char *const[]){__VA_ARGS__, NULL}, (o))
+#define XRUN(x, o, ...)   xrun_argv((x), (const char *const[]){__VA_ARGS__, NULL}, (o))
 #define XPROBE(x, o, ...) xrun_probe((x), (const char *const[]){__VA_ARGS__, NULL}, (o))
 
 /* Records of O's log: the first matching ACTION (NULL = any), whose target
  * contains TARGET (NULL = any), with ALLOWED (-1 = any). */
-const struct xrec *xfind(const struct xrun *o, const char *action, const char *target,
-			 int allowed);
+const struct xrec *xfind(const struct xrun *o, const char *action, const char *target, int allowed);
 size_t xcount(const struct xrun *o, const char *action, const char *target, int allowed);
 /* The pid of the run.exec record (the plugin's first process), or 0. */
 int xplugin_pid(const struct xrun *o);
@@ -90,25 +95,25 @@ const char *xdescribe(const struct xrun *o);
 const char *xlog_dump(const struct xrun *o);
 
 /* Assertions on the outcome. */
-#define xassert_ran(o)                                                                    \
-	cr_assert_eq((o)->rc, 0, "the sandbox did not run the program: %s (%d)", (o)->errmsg, \
-		     (o)->rc)
-#define xassert_limit(o, kind)                                                            \
-	do {                                                                              \
-		const struct xrun *o_ = (o);                                              \
-		xassert_ran(o_);                                                          \
-		cr_assert(o_->status == PRAXIS_LIMIT && o_->limit == (kind),              \
-			  "expected the %s limit to end the run; got %s",                  \
-			  praxis_limit_name(kind), xdescribe(o_));                         \
+#define xassert_ran(o)                                                                             \
+	cr_assert_eq((o)->rc, 0, "the sandbox did not run the program: %s (%d)", (o)->errmsg,      \
+	             (o)->rc)
+#define xassert_limit(o, kind)                                                                     \
+	do {                                                                                       \
+		const struct xrun *o_ = (o);                                                       \
+		xassert_ran(o_);                                                                   \
+		cr_assert(o_->status == PRAXIS_LIMIT && o_->limit == (kind),                       \
+		          "expected the %s limit to end the run; got %s", praxis_limit_name(kind), \
+		          xdescribe(o_));                                                          \
 	} while (0)
-#define xassert_exit(o, code, text)                                                       \
-	do {                                                                              \
-		const struct xrun *o_ = (o);                                              \
-		xassert_ran(o_);                                                          \
-		cr_assert(o_->status == PRAXIS_EXITED && o_->exit_code == (code) &&       \
-				  strcmp(o_->out, (text)) == 0,                           \
-			  "expected exit %d and stdout \"%s\"; got %s", (code), (text),   \
-			  xdescribe(o_));                                                 \
+#define xassert_exit(o, code, text)                                                                \
+	do {                                                                                       \
+		const struct xrun *o_ = (o);                                                       \
+		xassert_ran(o_);                                                                   \
+		cr_assert(o_->status == PRAXIS_EXITED && o_->exit_code == (code) &&                \
+		              strcmp(o_->out, (text)) == 0,                                        \
+		          "expected exit %d and stdout \"%s\"; got %s", (code), (text),            \
+		          xdescribe(o_));                                                          \
 	} while (0)
 
 /* ---- loopback servers (threads of the test process) ---- */

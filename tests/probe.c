@@ -52,6 +52,9 @@
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 #ifndef SYS_fsopen
 #define SYS_fsopen 430
 #endif
@@ -858,6 +861,77 @@ static int op_forkbomb(long max, long hold_ms)
 	_exit(0);
 }
 
+/* fork-flat N HOLD_MS: one process forks N children that each sleep
+ * HOLD_MS (a flat tree); prints how many forks failed. */
+static int op_fork_flat(long n, long hold_ms)
+{
+	long failed = 0;
+	fflush(stdout);
+	for (long i = 0; i < n && i < 5000; i++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			failed++;
+			continue;
+		}
+		if (pid == 0) {
+			sleep_seconds((double)hold_ms / 1000.0);
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	printf("FLAT failed=%ld\n", failed);
+	return 0;
+}
+
+/* memfd-hold N MB HOLD_MS: N memfds (not executable) holding MB each,
+ * written with write() and never mapped; then sleep HOLD_MS. */
+static int op_memfd_hold(long n, long mb, long hold_ms)
+{
+	static char buf[65536];
+	memset(buf, 'm', sizeof(buf));
+	for (long i = 0; i < n && i < 64; i++) {
+		int fd = (int)syscall(SYS_memfd_create, "hold", MFD_NOEXEC_SEAL | MFD_CLOEXEC);
+		if (fd < 0)
+			return fail_errno(errno);
+		for (long done = 0; done < (mb << 20); done += (long)sizeof(buf))
+			if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+				return fail_errno(errno);
+	}
+	sleep_seconds((double)hold_ms / 1000.0);
+	return ok();
+}
+
+/* openat-dir DIR NAME: open NAME relative to a descriptor of DIR. */
+static int op_openat_dir(const char *dir, const char *name)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail_errno(errno);
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	int e = errno;
+	close(dfd);
+	if (fd < 0)
+		return fail_errno(e);
+	close(fd);
+	return ok();
+}
+
+/* openat2-read PATH: open with openat2(2). */
+static int op_openat2_read(const char *path)
+{
+	struct {
+		uint64_t flags, mode, resolve;
+	} how = {.flags = O_RDONLY | O_CLOEXEC};
+	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0)
+		return fail_errno(errno);
+	close((int)fd);
+	return ok();
+}
+
 /* Write BYTES of 'y\n' to stdout; stop at the first error. */
 static int op_flood(long long bytes)
 {
@@ -1373,6 +1447,18 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "forkbomb") == 0) {
 		NEED(2);
 		return op_forkbomb(number(a[0]), number(a[1]));
+	} else if (strcmp(op, "fork-flat") == 0) {
+		NEED(2);
+		return op_fork_flat(number(a[0]), number(a[1]));
+	} else if (strcmp(op, "memfd-hold") == 0) {
+		NEED(3);
+		return op_memfd_hold(number(a[0]), number(a[1]), number(a[2]));
+	} else if (strcmp(op, "openat-dir") == 0) {
+		NEED(2);
+		return op_openat_dir(a[0], a[1]);
+	} else if (strcmp(op, "openat2-read") == 0) {
+		NEED(1);
+		return op_openat2_read(a[0]);
 	} else if (strcmp(op, "flood") == 0) {
 		NEED(1);
 		return op_flood(strtoll(a[0], NULL, 0));

@@ -33,19 +33,18 @@ static const struct xrec *find_exact(const struct xrun *o, const char *action, c
 
 /* The record of ACTION on TARGET (exact) exists, with ALLOWED, a reason,
  * and the plugin's pid. */
-#define assert_record(o, action, target, allowed_)                                          \
-	do {                                                                                \
-		const struct xrun *ao_ = (o);                                               \
-		const struct xrec *r_ = find_exact(ao_, (action), (target));                \
-		cr_assert_not_null(r_, "no %s record for \"%s\"; the log:%s", (action),     \
-				   (target), xlog_dump(ao_));                              \
-		cr_assert_eq(r_->allowed, (allowed_), "%s \"%s\" is %s, expected %s: %s",   \
-			     (action), (target), r_->allowed ? "allowed" : "denied",        \
-			     (allowed_) ? "allowed" : "denied", r_->reason);               \
-		cr_assert_neq(r_->reason[0], '\0', "%s \"%s\" has no reason", (action),     \
-			      (target));                                                    \
-		cr_assert_eq(r_->pid, xplugin_pid(ao_), "%s \"%s\" has pid %d, the plugin %d", \
-			     (action), (target), r_->pid, xplugin_pid(ao_));                \
+#define assert_record(o, action, target, allowed_)                                                 \
+	do {                                                                                       \
+		const struct xrun *ao_ = (o);                                                      \
+		const struct xrec *r_ = find_exact(ao_, (action), (target));                       \
+		cr_assert_not_null(r_, "no %s record for \"%s\"; the log:%s", (action), (target),  \
+		                   xlog_dump(ao_));                                                \
+		cr_assert_eq(r_->allowed, (allowed_), "%s \"%s\" is %s, expected %s: %s",          \
+		             (action), (target), r_->allowed ? "allowed" : "denied",               \
+		             (allowed_) ? "allowed" : "denied", r_->reason);                       \
+		cr_assert_neq(r_->reason[0], '\0', "%s \"%s\" has no reason", (action), (target)); \
+		cr_assert_eq(r_->pid, xplugin_pid(ao_), "%s \"%s\" has pid %d, the plugin %d",     \
+		             (action), (target), r_->pid, xplugin_pid(ao_));                       \
 	} while (0)
 
 struct fs_fixture {
@@ -95,6 +94,64 @@ BOTH(audit, relative_paths_resolve_against_the_plugins_cwd)
 	xrun_free(&o);
 }
 
+BOTH(audit, symlinks_are_resolved_in_targets)
+{
+	/* The record names what the kernel opens: the symlink's target, with
+	 * the decision Landlock takes on it. */
+	struct fs_fixture f = fs_files(nobody);
+	const char *out_link = tpath("%s/to-denied", f.dir);   /* granted dir -> outside */
+	const char *in_link = tpath("%s/to-granted", f.other); /* outside -> granted file */
+	cr_assert_eq(symlink(f.denied, out_link), 0);
+	cr_assert_eq(symlink(f.granted, in_link), 0);
+	struct xspec x = audited(nobody);
+	spec_allow(&x.s, "filesystem.read", f.dir);
+	struct xrun o;
+	XPROBE(&x, &o, "read", out_link);
+	xassert_exit(&o, 1, "ERR EACCES\n");
+	assert_record(&o, "filesystem.read", f.denied, false);
+	xrun_free(&o);
+	XPROBE(&x, &o, "read", in_link);
+	xassert_exit(&o, 0, "OK\n");
+	assert_record(&o, "filesystem.read", f.granted, true);
+	xrun_free(&o);
+	/* a symlinked directory in the middle of the path */
+	const char *dir_link = tpath("%s/dirlink", f.dir);
+	cr_assert_eq(symlink(f.other, dir_link), 0);
+	XPROBE(&x, &o, "read", tpath("%s/denied", dir_link));
+	xassert_exit(&o, 1, "ERR EACCES\n");
+	assert_record(&o, "filesystem.read", f.denied, false);
+	xrun_free(&o);
+	/* dot-dot out of the granted tree */
+	XPROBE(&x, &o, "read", tpath("%s/../%s/denied", f.dir, strrchr(f.other, '/') + 1));
+	xassert_exit(&o, 1, "ERR EACCES\n");
+	assert_record(&o, "filesystem.read", f.denied, false);
+	xrun_free(&o);
+}
+
+BOTH(audit, dirfd_relative_paths_and_openat2)
+{
+	struct fs_fixture f = fs_files(nobody);
+	struct xspec x = audited(nobody);
+	spec_allow(&x.s, "filesystem.read", f.dir);
+	struct xrun o;
+	XPROBE(&x, &o, "openat-dir", f.dir, "granted");
+	xassert_exit(&o, 0, "OK\n");
+	assert_record(&o, "filesystem.read", f.granted, true);
+	xrun_free(&o);
+	XPROBE(&x, &o, "openat-dir", f.other, "denied");
+	xassert_exit(&o, 1, "ERR EACCES\n");
+	assert_record(&o, "filesystem.read", f.denied, false);
+	xrun_free(&o);
+	XPROBE(&x, &o, "openat2-read", f.granted);
+	xassert_exit(&o, 0, "OK\n");
+	assert_record(&o, "filesystem.read", f.granted, true);
+	xrun_free(&o);
+	XPROBE(&x, &o, "openat2-read", f.denied);
+	xassert_exit(&o, 1, "ERR EACCES\n");
+	assert_record(&o, "filesystem.read", f.denied, false);
+	xrun_free(&o);
+}
+
 BOTH(audit, proc_self_is_resolved_to_the_plugin)
 {
 	struct xspec x = audited(nobody);
@@ -116,7 +173,7 @@ BOTH(audit, filesystem_write_operations)
 	spec_allow(&x.s, "filesystem.read", f.dir);
 	spec_allow(&x.s, "filesystem.write", f.dir);
 	const char *created = tpath("%s/created", f.dir), *renamed = tpath("%s/renamed", f.dir),
-		   *sub = tpath("%s/sub", f.dir), *link = tpath("%s/link", f.dir);
+	           *sub = tpath("%s/sub", f.dir), *link = tpath("%s/link", f.dir);
 	struct xrun o;
 
 	XPROBE(&x, &o, "write", created);
@@ -179,7 +236,7 @@ BOTH(audit, subprocess_denied_and_allowed)
 	const struct xrec *r = xfind(&o, "system.subprocess", NULL, false);
 	cr_assert_not_null(r, "no denied system.subprocess record:%s", xlog_dump(&o));
 	cr_assert(strncmp(r->target, "fork", 4) == 0 || strncmp(r->target, "clone", 5) == 0,
-		  "target \"%s\"", r->target);
+	          "target \"%s\"", r->target);
 	cr_assert_neq(r->reason[0], '\0');
 	/* exec of another program, without the capability */
 	xrun_free(&o);
@@ -195,7 +252,7 @@ BOTH(audit, subprocess_denied_and_allowed)
 	r = xfind(&o, "system.subprocess", NULL, true);
 	cr_assert_not_null(r, "no allowed process creation record:%s", xlog_dump(&o));
 	cr_assert(strncmp(r->target, "fork", 4) == 0 || strncmp(r->target, "clone", 5) == 0,
-		  "target \"%s\"", r->target);
+	          "target \"%s\"", r->target);
 	xrun_free(&o);
 
 	XPROBE(&x, &o, "exec", "/bin/echo", "hello", "world");
@@ -220,7 +277,7 @@ BOTH(audit, network_denied_and_allowed)
 	const struct xrec *r = xfind(&o, NULL, "socket inet/stream", false);
 	cr_assert_not_null(r, "no denied socket record:%s", xlog_dump(&o));
 	cr_assert(strncmp(r->action, "network.", 8) == 0 && r->reason[0], "%s %s", r->action,
-		  r->reason);
+	          r->reason);
 	xrun_free(&o);
 
 	spec_allow(&x.s, "network.socket", NULL);
@@ -235,7 +292,7 @@ BOTH(audit, network_denied_and_allowed)
 
 /* ---- environment ---- */
 
-#define TOKEN_VALUE "tok-VALUE-5b1e7c"
+#define TOKEN_VALUE    "tok-VALUE-5b1e7c"
 #define PASSWORD_VALUE "pw-VALUE-93d2aa"
 
 static bool contains_value(const struct xrec *r, const char *v)
@@ -247,7 +304,7 @@ static bool contains_value(const struct xrec *r, const char *v)
 BOTH(audit, environment_read_withheld_names_never_values)
 {
 	static const char *const env[] = {"API_TOKEN=" TOKEN_VALUE, "DB_PASSWORD=" PASSWORD_VALUE,
-					  "PLAIN=plain", NULL};
+	                                  "PLAIN=plain", NULL};
 	struct xspec x = audited(nobody);
 	x.s.env = env;
 	x.callback = true;
@@ -259,16 +316,17 @@ BOTH(audit, environment_read_withheld_names_never_values)
 	cr_assert_not_null(r, "no record of the withheld API_TOKEN:%s", xlog_dump(&o));
 	cr_assert(!r->allowed && r->reason[0] && r->pid == 0, "%s", r->reason);
 	cr_assert_null(find_exact(&o, "environment.read", "DB_PASSWORD"),
-		       "a granted variable was reported withheld");
+	               "a granted variable was reported withheld");
 	for (size_t i = 0; i < o.n_log; i++)
 		cr_assert(!contains_value(&o.log[i], TOKEN_VALUE) &&
-				  !contains_value(&o.log[i], PASSWORD_VALUE),
-			  "a value is in the log: %s \"%s\" (%s)", o.log[i].action,
-			  o.log[i].target, o.log[i].reason);
+		              !contains_value(&o.log[i], PASSWORD_VALUE),
+		          "a value is in the log: %s \"%s\" (%s)", o.log[i].action, o.log[i].target,
+		          o.log[i].reason);
 	for (size_t i = 0; i < o.n_cb; i++)
 		cr_assert(!contains_value(&o.cb[i], TOKEN_VALUE) &&
-				  !contains_value(&o.cb[i], PASSWORD_VALUE),
-			  "a value reached the callback: %s \"%s\"", o.cb[i].action, o.cb[i].target);
+		              !contains_value(&o.cb[i], PASSWORD_VALUE),
+		          "a value reached the callback: %s \"%s\"", o.cb[i].action,
+		          o.cb[i].target);
 	xrun_free(&o);
 	/* the granted one is there */
 	XPROBE(&x, &o, "env", "DB_PASSWORD");
@@ -312,11 +370,11 @@ BOTH(audit, lifecycle_start_first_end_last)
 	cr_assert_str_eq(last->action, "run.end", "%s", xlog_dump(&o));
 	cr_assert_str_eq(last->target, "exited 3");
 	cr_assert(strstr(last->reason, "wall") && strstr(last->reason, "peak memory"), "%s",
-		  last->reason);
+	          last->reason);
 	const struct xrec *exec = xfind(&o, "run.exec", NULL, -1);
 	cr_assert_not_null(exec, "%s", xlog_dump(&o));
 	cr_assert(exec->allowed && strstr(exec->target, "[") && strstr(exec->target, "exit 3]"),
-		  "run.exec \"%s\"", exec->target);
+	          "run.exec \"%s\"", exec->target);
 	double lo = (double)t0.tv_sec + t0.tv_nsec / 1e9 - 0.001,
 	       hi = (double)t1.tv_sec + t1.tv_nsec / 1e9 + 0.001;
 	for (size_t i = 0; i < o.n_log; i++) {
@@ -324,8 +382,8 @@ BOTH(audit, lifecycle_start_first_end_last)
 		cr_assert_eq(r->run_id, o.run_id, "record %zu has another run id", i);
 		cr_assert_str_eq(r->plugin, "lifecycle-plugin");
 		cr_assert(r->timestamp >= lo && r->timestamp <= hi,
-			  "record %zu's timestamp %.6f is outside the run [%.6f, %.6f]", i,
-			  r->timestamp, lo, hi);
+		          "record %zu's timestamp %.6f is outside the run [%.6f, %.6f]", i,
+		          r->timestamp, lo, hi);
 		if (i)
 			cr_assert_geq(r->timestamp, o.log[i - 1].timestamp, "record %zu", i);
 		cr_assert_neq(r->action[0], '\0');
@@ -340,8 +398,8 @@ BOTH(audit, denylisted_syscalls)
 	static const struct {
 		const char *op, *arg, *syscall;
 	} cases[] = {{"ptrace-attach", "1", "ptrace"},
-		     {"io-uring", NULL, "io_uring_setup"},
-		     {"unshare-user", NULL, "unshare"}};
+	             {"io-uring", NULL, "io_uring_setup"},
+	             {"unshare-user", NULL, "unshare"}};
 	struct xspec x = audited(nobody);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct xrun o;
@@ -374,11 +432,11 @@ BOTH(audit, level_denied_keeps_denials_and_lifecycle)
 	xassert_exit(&o, 1, "ERR EACCES\n");
 	assert_record(&o, "filesystem.read", f.denied, false);
 	cr_assert_null(find_exact(&o, "filesystem.read", f.granted), "an allowed open was kept:%s",
-		       xlog_dump(&o));
+	               xlog_dump(&o));
 	for (size_t i = 0; i < o.n_log; i++)
 		cr_assert(!o.log[i].allowed || lifecycle(o.log[i].action),
-			  "allowed %s \"%s\" kept at level denied", o.log[i].action,
-			  o.log[i].target);
+		          "allowed %s \"%s\" kept at level denied", o.log[i].action,
+		          o.log[i].target);
 	cr_assert_str_eq(o.log[0].action, "run.start");
 	cr_assert_str_eq(o.log[o.n_log - 1].action, "run.end");
 	xrun_free(&o);
@@ -419,18 +477,18 @@ BOTH(audit, callback_gets_the_same_records_as_the_log)
 	xassert_ran(&o);
 	cr_assert_gt(o.n_log, 5, "%s", xlog_dump(&o));
 	cr_assert_eq(o.n_cb, o.n_log, "the callback saw %zu records, the log has %zu", o.n_cb,
-		     o.n_log);
+	             o.n_log);
 	for (size_t i = 0; i < o.n_log; i++)
 		cr_assert(same_record(&o.log[i], &o.cb[i]),
-			  "record %zu differs: log %s \"%s\", callback %s \"%s\"", i,
-			  o.log[i].action, o.log[i].target, o.cb[i].action, o.cb[i].target);
+		          "record %zu differs: log %s \"%s\", callback %s \"%s\"", i,
+		          o.log[i].action, o.log[i].target, o.cb[i].action, o.cb[i].target);
 	/* the callback alone (no collected log) gets them too */
 	x.collect_audit = false;
 	struct xrun c;
 	XPROBE(&x, &c, "exec", "/bin/cat", f.granted, f.denied);
 	xassert_ran(&c);
 	cr_assert_eq(c.n_cb, o.n_cb, "callback only: %zu records, with the log: %zu", c.n_cb,
-		     o.n_cb);
+	             o.n_cb);
 	xrun_free(&c);
 	xrun_free(&o);
 }
@@ -447,8 +505,8 @@ BOTH(audit, python_plugin_lists_the_files_it_opened)
 	struct xrun o;
 	XRUN(&x, &o, "/usr/bin/python3", "-c",
 	     tpath("import sys; a = open('%s').read(); b = open('%s').read(); "
-		   "sys.stdout.write(a + b)",
-		   f.granted, second));
+	           "sys.stdout.write(a + b)",
+	           f.granted, second));
 	xassert_exit(&o, 0, "granted\nsecond\n");
 	assert_record(&o, "filesystem.read", f.granted, true);
 	assert_record(&o, "filesystem.read", second, true);
@@ -465,8 +523,8 @@ static size_t plugin_opens(const struct xrun *o, int pid)
 		if (strcmp(r->action, "run.exec") == 0)
 			after_exec = true;
 		else if (after_exec && r->pid == pid &&
-			 (strcmp(r->action, "filesystem.read") == 0 ||
-			  strcmp(r->action, "filesystem.write") == 0))
+		         (strcmp(r->action, "filesystem.read") == 0 ||
+		          strcmp(r->action, "filesystem.write") == 0))
 			n++;
 	}
 	return n;
@@ -487,22 +545,20 @@ static size_t strace_opens(const char *trace, char *names, size_t size)
 			n++;
 			char *q = strchr(line, '"');
 			if (q && len + 200 < size)
-				len += (size_t)snprintf(names + len, size - len, "\n  %.150s",
-							q);
+				len += (size_t)snprintf(names + len, size - len, "\n  %.150s", q);
 		}
 	regfree(&re);
 	fclose(f);
 	return n;
 }
 
-static void compare_with_strace(const struct xspec *x, const char *const *argv,
-				const char *trace)
+static void compare_with_strace(const struct xspec *x, const char *const *argv, const char *trace)
 {
 	/* strace: unsandboxed, same environment */
 	const char *sargv[32];
 	size_t k = 0;
-	static const char *const pre[] = {"/usr/bin/strace", "-f", "-qq", "-e",
-					  "trace=open,openat,openat2,creat", "-o"};
+	static const char *const pre[] = {
+	    "/usr/bin/strace", "-f", "-qq", "-e", "trace=open,openat,openat2,creat", "-o"};
 	for (size_t i = 0; i < sizeof(pre) / sizeof(*pre); i++)
 		sargv[k++] = pre[i];
 	sargv[k++] = trace;
@@ -522,9 +578,86 @@ static void compare_with_strace(const struct xspec *x, const char *const *argv,
 	cr_assert_eq(o.exit_code, plain.res.exit_code, "%s", xdescribe(&o));
 	size_t audited_opens = plugin_opens(&o, xplugin_pid(&o));
 	cr_assert_eq(audited_opens, traced,
-		     "%s: strace saw %zu opens, the audit log has %zu; strace:%s\nthe log:%s",
-		     argv[0], traced, audited_opens, names, xlog_dump(&o));
+	             "%s: strace saw %zu opens, the audit log has %zu; strace:%s\nthe log:%s",
+	             argv[0], traced, audited_opens, names, xlog_dump(&o));
 	xrun_free(&o);
+}
+
+/* Network and process syscalls: socket, connect, execve calls strace saw
+ * against the network.* / run.exec / system.subprocess records. */
+static size_t strace_count(const char *trace, const char *pattern)
+{
+	FILE *f = fopen(trace, "re");
+	cr_assert_not_null(f, "no strace output %s", trace);
+	regex_t re;
+	cr_assert_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	char line[4096];
+	size_t n = 0;
+	while (fgets(line, sizeof(line), f))
+		n += regexec(&re, line, 0, NULL, 0) == 0;
+	regfree(&re);
+	fclose(f);
+	return n;
+}
+
+static size_t count_prefix(const struct xrun *o, const char *action, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < o->n_log; i++)
+		n += strncmp(o->log[i].action, action, strlen(action)) == 0 &&
+		     strncmp(o->log[i].target, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+PTEST(audit, network_and_process_counts_match_strace)
+{
+	uint16_t port;
+	int l = tcp_listener(&port);
+	const char *dir = tmpdir_new(false);
+	const char *trace = tpath("%s/net.trace", dir);
+	struct xspec x = audited(false);
+	spec_allow(&x.s, "network.socket", NULL);
+	spec_allow(&x.s, "system.subprocess", NULL);
+	/* the probe connects, then execs itself to create a socket family it
+	 * may not have */
+	const char *const argv[] = {probe_path(),  "exec",      probe_path(),
+	                            "connect-tcp", "127.0.0.1", tpath("%u", port),
+	                            NULL};
+	const char *sargv[] = {"/usr/bin/strace",
+	                       "-f",
+	                       "-qq",
+	                       "-e",
+	                       "trace=socket,connect,execve",
+	                       "-o",
+	                       trace,
+	                       argv[0],
+	                       argv[1],
+	                       argv[2],
+	                       argv[3],
+	                       argv[4],
+	                       argv[5],
+	                       NULL};
+	struct run_out plain;
+	plain_runv(&x.s, sargv, &plain);
+	cr_assert_str_eq(plain.out, "OK\n", "strace: %s", describe(&plain));
+	size_t sockets = strace_count(trace, "^[0-9]+ +socket\\(");
+	size_t connects = strace_count(trace, "^[0-9]+ +connect\\(");
+	size_t execs = strace_count(trace, "^[0-9]+ +execve\\(");
+	cr_assert(sockets >= 1 && connects >= 1 && execs == 2, "strace: %zu %zu %zu", sockets,
+	          connects, execs);
+
+	struct xrun o;
+	xrun_argv(&x, argv, &o);
+	xassert_exit(&o, 0, "OK\n");
+	cr_assert_eq(count_prefix(&o, "network.", "socket "), sockets,
+	             "strace saw %zu socket calls:%s", sockets, xlog_dump(&o));
+	cr_assert_eq(count_prefix(&o, "network.", "connect "), connects,
+	             "strace saw %zu connect calls:%s", connects, xlog_dump(&o));
+	size_t audited_execs =
+	    xcount(&o, "run.exec", NULL, -1) + count_prefix(&o, "system.subprocess", "/");
+	cr_assert_eq(audited_execs, execs, "strace saw %zu execve calls:%s", execs, xlog_dump(&o));
+	xrun_free(&o);
+	close(l);
 }
 
 PTEST(audit, open_counts_match_strace)
@@ -537,14 +670,14 @@ PTEST(audit, open_counts_match_strace)
 	spec_allow(&x.s, "filesystem.read", f.dir);
 	const char *dir = tmpdir_new(false);
 	compare_with_strace(&x, (const char *const[]){"/bin/cat", f.granted, b, c, NULL},
-			    tpath("%s/cat.trace", dir));
+	                    tpath("%s/cat.trace", dir));
 	/* the probe: allowed, denied, missing and relative paths */
 	x.s.cwd = f.dir;
 	compare_with_strace(&x,
-			    (const char *const[]){probe_path(), "read-many", f.granted, "b",
-						  "./c", f.denied, tpath("%s/missing", f.dir),
-						  "/etc/hostname", NULL},
-			    tpath("%s/probe.trace", dir));
+	                    (const char *const[]){probe_path(), "read-many", f.granted, "b", "./c",
+	                                          f.denied, tpath("%s/missing", f.dir),
+	                                          "/etc/hostname", NULL},
+	                    tpath("%s/probe.trace", dir));
 }
 
 /* ---- the path swap (TOCTOU) ---- */
@@ -569,29 +702,38 @@ BOTH(audit, path_swap_never_reads_what_landlock_denies)
 	}
 	struct xspec x = audited(nobody);
 	struct run_out plain;
-	/* control: without the sandbox the swap does reach the secret */
-	plain_probev(&x.s, (const char *const[]){"toctou", good, secret, "2000", NULL}, &plain);
-	cr_assert_eq(plain.res.exit_code, 0, "%s", describe(&plain));
 	long g = 0, other = 0, eacces = 0, errors = 0;
-	cr_assert_eq(sscanf(plain.out, "good=%ld other=%ld eacces=%ld errors=%ld", &g, &other,
-			    &eacces, &errors),
-		     4, "%s", plain.out);
+	/* control: without the sandbox the swap does reach the secret (a
+	 * loaded machine may not run the flipper in between: retried) */
+	for (int attempt = 0; attempt < 5 && other == 0; attempt++) {
+		plain_probev(&x.s, (const char *const[]){"toctou", good, secret, "2000", NULL},
+		             &plain);
+		cr_assert_eq(plain.res.exit_code, 0, "%s", describe(&plain));
+		cr_assert_eq(sscanf(plain.out, "good=%ld other=%ld eacces=%ld errors=%ld", &g,
+		                    &other, &eacces, &errors),
+		             4, "%s", plain.out);
+	}
 	cr_assert_gt(other, 0, "control: the swap never opened the secret: %s", plain.out);
 
 	spec_allow(&x.s, "filesystem.read", dir);
-	struct xrun o;
-	XPROBE(&x, &o, "toctou", good, secret, "2000");
-	xassert_ran(&o);
-	cr_assert_eq(o.exit_code, 0, "%s", xdescribe(&o));
-	cr_assert_eq(sscanf(o.out, "good=%ld other=%ld eacces=%ld errors=%ld", &g, &other, &eacces,
-			    &errors),
-		     4, "%s", o.out);
-	cr_assert_eq(other, 0, "the secret was read through the swap: %s", o.out);
-	cr_assert_gt(g, 0, "the granted file was never read: %s", o.out);
-	cr_assert_gt(eacces, 0, "the swap never reached the kernel with the secret: %s", o.out);
-	cr_assert_gt(xcount(&o, "filesystem.read", good, -1), 0, "%s", xlog_dump(&o));
-	cr_assert_eq(o.json_bad, 0, "%s", o.json_bad_example);
-	xrun_free(&o);
+	long total_good = 0, total_eacces = 0;
+	for (int attempt = 0; attempt < 5 && total_eacces == 0; attempt++) {
+		struct xrun o;
+		XPROBE(&x, &o, "toctou", good, secret, "2000");
+		xassert_ran(&o);
+		cr_assert_eq(o.exit_code, 0, "%s", xdescribe(&o));
+		cr_assert_eq(sscanf(o.out, "good=%ld other=%ld eacces=%ld errors=%ld", &g, &other,
+		                    &eacces, &errors),
+		             4, "%s", o.out);
+		cr_assert_eq(other, 0, "the secret was read through the swap: %s", o.out);
+		cr_assert_gt(xcount(&o, "filesystem.read", good, -1), 0, "%s", xlog_dump(&o));
+		cr_assert_eq(o.json_bad, 0, "%s", o.json_bad_example);
+		total_good += g;
+		total_eacces += eacces;
+		xrun_free(&o);
+	}
+	cr_assert_gt(total_good, 0, "the granted file was never read");
+	cr_assert_gt(total_eacces, 0, "the swap never reached the kernel with the secret");
 }
 
 /* ---- threads, floods, kills ---- */
@@ -619,20 +761,20 @@ BOTH(audit, multithreaded_plugin_records_every_thread)
 			if (strcmp(r->target, files[i]) != 0)
 				continue;
 			cr_assert(strcmp(r->action, "filesystem.read") == 0 && r->allowed, "%s %s",
-				  r->action, r->target);
+			          r->action, r->target);
 			if (!tids[i])
 				tids[i] = r->pid;
 			cr_assert_eq(r->pid, tids[i], "thread %d's records have pids %d and %d", i,
-				     tids[i], r->pid);
+			             tids[i], r->pid);
 			n++;
 		}
 		cr_assert_eq(n, 25, "thread %d: %zu records of %s, expected 25", i, n, files[i]);
 		cr_assert(tids[i] > 0 && tids[i] != main_pid,
-			  "thread %d's records carry pid %d (the main thread is %d)", i, tids[i],
-			  main_pid);
+		          "thread %d's records carry pid %d (the main thread is %d)", i, tids[i],
+		          main_pid);
 		for (int j = 0; j < i; j++)
 			cr_assert_neq(tids[i], tids[j], "threads %d and %d share pid %d", i, j,
-				      tids[i]);
+			              tids[i]);
 	}
 	xrun_free(&o);
 }
@@ -652,19 +794,27 @@ PTEST(audit, flood_is_bounded_and_the_loss_is_recorded)
 	x.limits.wall_seconds = 9.5;
 	XPROBE(&x, &o, "open-loop", file, "100000");
 	xassert_exit(&o, 0, "OK\n");
-	cr_assert_eq(o.n_log, 1001, "%zu records kept (bound 1000, plus audit.dropped)", o.n_log);
+	/* 1000 records, then past the bound only lifecycle records (run.end)
+	 * and, last, one audit.dropped saying how many were lost */
+	cr_assert(o.n_log > 1000 && o.n_log <= 1010, "%zu records kept (bound 1000)", o.n_log);
 	cr_assert_str_eq(o.log[0].action, "run.start");
-	const struct xrec *last = &o.log[1000];
+	for (size_t i = 1000; i < o.n_log; i++)
+		cr_assert(lifecycle(o.log[i].action), "record %zu past the bound: %s \"%s\"", i,
+		          o.log[i].action, o.log[i].target);
+	const struct xrec *last = &o.log[o.n_log - 1];
 	cr_assert_str_eq(last->action, "audit.dropped", "the last record: %s", last->action);
-	/* every record went to the callback (and audit.dropped too) */
+	cr_assert_not_null(xfind(&o, "run.end", "exited 0", -1), "run.end was dropped");
+	/* every record went to the callback (audit.dropped too): what the
+	 * log does not hold is exactly what it says it dropped */
 	cr_assert_geq(o.cb_count, 100001, "the callback saw %llu records",
-		      (unsigned long long)o.cb_count);
-	cr_assert_eq(o.dropped, o.cb_count - 1 - 1000, "dropped %llu, the callback saw %llu",
-		     (unsigned long long)o.dropped, (unsigned long long)o.cb_count);
+	              (unsigned long long)o.cb_count);
+	cr_assert_eq(o.dropped, o.cb_count - o.n_log,
+	             "dropped %llu; the callback saw %llu records, the log kept %zu",
+	             (unsigned long long)o.dropped, (unsigned long long)o.cb_count, o.n_log);
 	char count[32];
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)o.dropped);
 	cr_assert(strstr(last->reason, count), "audit.dropped says \"%s\", %s were dropped",
-		  last->reason, count);
+	          last->reason, count);
 	cr_assert_eq(xcount(&o, "audit.dropped", NULL, -1), 1);
 	xrun_free(&o);
 }
@@ -686,9 +836,9 @@ PTEST(audit, lifecycle_records_survive_a_full_log)
 	cr_assert_gt(o.dropped, 0);
 	cr_assert_not_null(xfind(&o, "audit.dropped", NULL, -1), "%s", xlog_dump(&o));
 	cr_assert_not_null(xfind(&o, "limit.exceeded", "wall", false),
-			   "the limit hit was dropped from a full log (%zu records kept)", o.n_log);
+	                   "the limit hit was dropped from a full log (%zu records kept)", o.n_log);
 	cr_assert_not_null(xfind(&o, "run.end", "stopped: wall limit", -1),
-			   "run.end was dropped from a full log (%zu records kept)", o.n_log);
+	                   "run.end was dropped from a full log (%zu records kept)", o.n_log);
 	xrun_free(&o);
 }
 
@@ -708,8 +858,9 @@ BOTH(audit, plugin_killed_mid_syscall_ends_cleanly)
 	cr_assert_not_null(xfind(&o, "limit.exceeded", "wall", false), "%s", xlog_dump(&o));
 	cr_assert_eq(o.dropped, 0, "the default bound was too small for this test");
 	const struct xrec *last = &o.log[o.n_log - 1];
-	cr_assert(strcmp(last->action, "run.end") == 0 && strcmp(last->target, "stopped: wall limit") == 0,
-		  "last record %s \"%s\"", last->action, last->target);
+	cr_assert(strcmp(last->action, "run.end") == 0 &&
+	              strcmp(last->target, "stopped: wall limit") == 0,
+	          "last record %s \"%s\"", last->action, last->target);
 	cr_assert_eq(count_open_fds(), fds_before, "fds leaked: %s", list_open_fds());
 	/* the sandbox is still usable afterwards */
 	xrun_free(&o);
@@ -731,17 +882,21 @@ PTEST(audit, json_has_the_documented_fields)
 	xassert_ran(&o);
 	regex_t stamp;
 	cr_assert_eq(regcomp(&stamp,
-			     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$",
-			     REG_EXTENDED | REG_NOSUB),
-		     0);
+	                     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$",
+	                     REG_EXTENDED | REG_NOSUB),
+	             0);
 	char run[32];
 	snprintf(run, sizeof(run), "%016llx", (unsigned long long)o.run_id);
 	for (size_t i = 0; i < o.n_log; i++) {
 		const struct xrec *r = &o.log[i];
-		praxis_audit_record rec = {.timestamp = r->timestamp, .plugin = r->plugin,
-					   .run_id = r->run_id, .pid = r->pid, .action = r->action,
-					   .target = r->target, .allowed = r->allowed,
-					   .reason = r->reason};
+		praxis_audit_record rec = {.timestamp = r->timestamp,
+		                           .plugin = r->plugin,
+		                           .run_id = r->run_id,
+		                           .pid = r->pid,
+		                           .action = r->action,
+		                           .target = r->target,
+		                           .allowed = r->allowed,
+		                           .reason = r->reason};
 		char *text = praxis_audit_record_to_json(&rec);
 		cr_assert_not_null(text, "record %zu (%s) has no JSON", i, r->action);
 		cr_assert_null(strchr(text, '\n'), "a newline in %s", text);
@@ -750,24 +905,25 @@ PTEST(audit, json_has_the_documented_fields)
 		cr_assert_not_null(j, "%s: %s", text, e.text);
 		cr_assert(json_is_object(j) && json_object_size(j) == 8, "%s", text);
 		json_t *ts = json_object_get(j, "timestamp");
-		cr_assert(json_is_string(ts) && regexec(&stamp, json_string_value(ts), 0, NULL, 0) == 0,
-			  "timestamp in %s", text);
+		cr_assert(json_is_string(ts) &&
+		              regexec(&stamp, json_string_value(ts), 0, NULL, 0) == 0,
+		          "timestamp in %s", text);
 		/* the timestamp says the same second as the record */
 		struct tm tm = {0};
 		cr_assert_not_null(strptime(json_string_value(ts), "%Y-%m-%dT%H:%M:%S", &tm));
 		double secs = (double)timegm(&tm) + atof(json_string_value(ts) + 19);
 		cr_assert(secs - r->timestamp < 1e-5 && r->timestamp - secs < 1e-5,
-			  "timestamp %s for %.6f", json_string_value(ts), r->timestamp);
+		          "timestamp %s for %.6f", json_string_value(ts), r->timestamp);
 		cr_assert_str_eq(json_string_value(json_object_get(j, "plugin")), "test");
 		cr_assert_str_eq(json_string_value(json_object_get(j, "run")), run);
 		cr_assert(json_is_integer(json_object_get(j, "pid")) &&
-				  json_integer_value(json_object_get(j, "pid")) == r->pid,
-			  "%s", text);
+		              json_integer_value(json_object_get(j, "pid")) == r->pid,
+		          "%s", text);
 		cr_assert_str_eq(json_string_value(json_object_get(j, "action")), r->action);
 		cr_assert_str_eq(json_string_value(json_object_get(j, "target")), r->target);
 		cr_assert(json_is_boolean(json_object_get(j, "allowed")) &&
-				  json_is_true(json_object_get(j, "allowed")) == r->allowed,
-			  "%s", text);
+		              json_is_true(json_object_get(j, "allowed")) == r->allowed,
+		          "%s", text);
 		cr_assert_str_eq(json_string_value(json_object_get(j, "reason")), r->reason);
 		json_decref(j);
 		free(text);
@@ -789,7 +945,7 @@ PTEST(audit, non_utf8_path_is_escaped)
 	const char *escaped = tpath("%s/caf\\xe9-\\x01-\\xff", dir);
 	assert_record(&o, "filesystem.read", escaped, true);
 	cr_assert_eq(o.json_bad, 0, "%zu records without valid JSON, e.g. %s", o.json_bad,
-		     o.json_bad_example);
+	             o.json_bad_example);
 	xrun_free(&o);
 }
 
@@ -801,7 +957,8 @@ PTEST(audit, non_utf8_program_path_keeps_every_record_valid_json)
 	const char *prog = tpath("%s/pro\xffprobe", dir);
 	const char *src = probe_path();
 	char buf[65536];
-	int in = open(src, O_RDONLY | O_CLOEXEC), out = open(prog, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	int in = open(src, O_RDONLY | O_CLOEXEC),
+	    out = open(prog, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
 	cr_assert(in >= 0 && out >= 0);
 	ssize_t n;
 	while ((n = read(in, buf, sizeof(buf))) > 0)
@@ -813,7 +970,7 @@ PTEST(audit, non_utf8_program_path_keeps_every_record_valid_json)
 	XRUN(&x, &o, prog, "exit", "0");
 	xassert_exit(&o, 0, "");
 	cr_assert_eq(o.json_bad, 0, "%zu of %zu records have no valid JSON, e.g. %s", o.json_bad,
-		     o.n_log, o.json_bad_example);
+	             o.n_log, o.json_bad_example);
 	xrun_free(&o);
 }
 
@@ -827,7 +984,7 @@ PTEST(audit, non_utf8_variable_name_keeps_every_record_valid_json)
 	xassert_exit(&o, 0, "");
 	cr_assert_not_null(xfind(&o, "environment.read", "_TOKEN", false), "%s", xlog_dump(&o));
 	cr_assert_eq(o.json_bad, 0, "%zu of %zu records have no valid JSON, e.g. %s", o.json_bad,
-		     o.n_log, o.json_bad_example);
+	             o.n_log, o.json_bad_example);
 	xrun_free(&o);
 }
 
@@ -862,15 +1019,16 @@ static size_t json_lines(const char *text, char *first, char *last, size_t size)
 
 PTEST(audit, cli_audit_file_and_stderr)
 {
-	static const char *const env[] = {"PATH=/usr/bin:/bin", NULL};
+	static const char *const env[] = {"PATH=/usr/bin:/bin", "MY_API_TOKEN=cli-secret-4d2f9",
+	                                  NULL};
 	const char *dir = tmpdir_new(false);
 	const char *file = tpath("%s/audit.jsonl", dir);
 	struct run_out o;
 	cli_runv(env,
-		 (const char *const[]){"run", "--audit", file, "--allow",
-				       "filesystem.read=/etc/hostname", "--", "/bin/cat",
-				       "/etc/hostname", NULL},
-		 &o);
+	         (const char *const[]){"run", "--audit", file, "--allow",
+	                               "filesystem.read=/etc/hostname", "--", "/bin/cat",
+	                               "/etc/hostname", NULL},
+	         &o);
 	cr_assert_eq(o.res.exit_code, 0, "%s", describe(&o));
 	const char *text = file_get(file);
 	cr_assert_not_null(text, "no audit file");
@@ -880,16 +1038,18 @@ PTEST(audit, cli_audit_file_and_stderr)
 	cr_assert_str_eq(first, "run.start");
 	cr_assert_str_eq(last, "run.end");
 	cr_assert(strstr(text, "\"/etc/hostname\""), "the open of /etc/hostname: %s", text);
+	cr_assert(strstr(text, "\"MY_API_TOKEN\""), "the withheld variable: %s", text);
+	cr_assert_null(strstr(text, "cli-secret-4d2f9"), "a value is in the audit file: %s", text);
 	size_t lines = 0;
 	for (const char *p = text; *p; p++)
 		lines += *p == '\n';
 	cr_assert_eq(lines, n, "lines that are not records in %s", text);
 
 	cli_runv(env,
-		 (const char *const[]){"run", "--audit", "-", "--allow",
-				       "filesystem.read=/etc/hostname", "--", "/bin/cat",
-				       "/etc/hostname", NULL},
-		 &o);
+	         (const char *const[]){"run", "--audit", "-", "--allow",
+	                               "filesystem.read=/etc/hostname", "--", "/bin/cat",
+	                               "/etc/hostname", NULL},
+	         &o);
 	cr_assert_lt(strlen(o.err), OUT_MAX - 1, "stderr was cut at %d bytes", OUT_MAX - 1);
 	cr_assert_eq(o.res.exit_code, 0, "%s", describe(&o));
 	n = json_lines(o.err, first, last, sizeof(first));

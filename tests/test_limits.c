@@ -7,8 +7,8 @@
  * Every workload is bounded by its own arguments (a memory bomb stops at
  * 2 GiB, a fork bomb at 400 processes, spinners after a few seconds) and by
  * a wall limit, so a sandbox that fails to stop it cannot hurt the machine. */
-#include <sys/mman.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "helpers2.h"
@@ -32,7 +32,7 @@ static void assert_no_leftovers(const char *marker)
 	if (n > 0)
 		kill_marked(marker);
 	cr_assert_eq(n, 0, "%d processes of the run are still alive after it ended (first: %d)", n,
-		     n ? pids[0] : 0);
+	             n ? pids[0] : 0);
 }
 
 /* ---- memory ---- */
@@ -47,10 +47,10 @@ BOTH(limits, memory_bomb_ends_with_memory_status)
 	cr_assert_str_neq(o.out, "OK\n", "the bomb finished: %s", xdescribe(&o));
 	uint64_t peak = o.usage.peak_memory_bytes;
 	cr_assert(peak >= 256 * MiB * 9 / 10 && peak <= 256 * MiB * 14 / 10,
-		  "peak memory %.1f MiB is not near the 256 MiB limit (-10%%..+40%%): %s",
-		  (double)peak / MiB, xdescribe(&o));
+	          "peak memory %.1f MiB is not near the 256 MiB limit (-10%%..+40%%): %s",
+	          (double)peak / MiB, xdescribe(&o));
 	cr_assert_lt(o.seconds, 7.0, "the bomb was not stopped before the wall limit: %s",
-		     xdescribe(&o));
+	             xdescribe(&o));
 	xrun_free(&o);
 }
 
@@ -64,9 +64,22 @@ BOTH(limits, memory_dodge_with_children_is_caught)
 	struct xrun o;
 	XPROBE(&x, &o, "fork-alloc", "4", "100", "6000", marker);
 	xassert_limit(&o, PRAXIS_LIMIT_MEMORY);
-	cr_assert_lt(o.seconds, 6.0, "not stopped before the children finished: %s",
-		     xdescribe(&o));
+	cr_assert_lt(o.seconds, 6.0, "not stopped before the children finished: %s", xdescribe(&o));
 	assert_no_leftovers(marker);
+	xrun_free(&o);
+}
+
+BOTH(limits, memory_dodge_with_memfds_is_caught)
+{
+	/* Memory a plugin holds in memfds it never maps (shmem) is in no
+	 * process's RSS, so the sampled limit could not see it: 6 x 64 MiB
+	 * under a 128 MiB limit must not be possible. memfd_create is refused,
+	 * so the dodge fails at its first step. */
+	struct xspec x = limited(nobody);
+	x.limits.memory_bytes = 128 * MiB;
+	struct xrun o;
+	XPROBE(&x, &o, "memfd-hold", "6", "64", "3000");
+	xassert_exit(&o, 1, "ERR EPERM\n");
 	xrun_free(&o);
 }
 
@@ -105,8 +118,8 @@ BOTH(limits, cpu_spin_ends_with_cpu_status)
 	XPROBE(&x, &o, "spin", "6000");
 	xassert_limit(&o, PRAXIS_LIMIT_CPU);
 	cr_assert(o.usage.user_cpu_seconds >= 0.8 && o.usage.user_cpu_seconds <= 1.6,
-		  "user CPU %.3fs is not about the 1 s limit: %s", o.usage.user_cpu_seconds,
-		  xdescribe(&o));
+	          "user CPU %.3fs is not about the 1 s limit: %s", o.usage.user_cpu_seconds,
+	          xdescribe(&o));
 	cr_assert_lt(o.seconds, 4.0, "%s", xdescribe(&o));
 	xrun_free(&o);
 }
@@ -142,14 +155,14 @@ BOTH(limits, cpu_dodge_with_children_is_caught)
 	xassert_limit(&o, PRAXIS_LIMIT_CPU);
 	double used = logged_cpu(log, 4);
 	cr_assert(used >= 0.5 && used <= 1.6,
-		  "the four children used %.3fs of CPU in all under a 1 s limit for the tree: %s",
-		  used, xdescribe(&o));
+	          "the four children used %.3fs of CPU in all under a 1 s limit for the tree: %s",
+	          used, xdescribe(&o));
 	cr_assert_lt(o.seconds, 4.0, "four children got more than the tree's budget: %s",
-		     xdescribe(&o));
+	             xdescribe(&o));
 	double cpu = o.usage.user_cpu_seconds + o.usage.system_cpu_seconds;
 	cr_assert(cpu >= 0.8 && cpu <= 2.0,
-		  "reported tree CPU %.3fs; the children logged %.3fs: %s", cpu, used,
-		  xdescribe(&o));
+	          "reported tree CPU %.3fs; the children logged %.3fs: %s", cpu, used,
+	          xdescribe(&o));
 	assert_no_leftovers(marker);
 	xrun_free(&o);
 }
@@ -165,9 +178,9 @@ BOTH(limits, sleep_ends_with_wall_status)
 	XRUN(&x, &o, "/bin/sleep", "100");
 	xassert_limit(&o, PRAXIS_LIMIT_WALL);
 	cr_assert(o.seconds >= 0.9 && o.seconds <= 3.0, "the run took %.3fs, not about 1 s: %s",
-		  o.seconds, xdescribe(&o));
+	          o.seconds, xdescribe(&o));
 	cr_assert(o.usage.wall_seconds >= 0.9 && o.usage.wall_seconds <= 3.0,
-		  "reported wall time %.3fs: %s", o.usage.wall_seconds, xdescribe(&o));
+	          "reported wall time %.3fs: %s", o.usage.wall_seconds, xdescribe(&o));
 	xrun_free(&o);
 }
 
@@ -193,10 +206,31 @@ BOTH(limits, fork_bomb_is_contained)
 		/* the kernel's hard limit stops every fork past it; the run
 		 * ends by the process limit or, the bomb being stuck, by wall */
 		cr_assert(o.limit == PRAXIS_LIMIT_PROCS || o.limit == PRAXIS_LIMIT_WALL, "%s",
-			  xdescribe(&o));
+		          xdescribe(&o));
 		cr_assert_leq(o.usage.peak_tasks, 34, "the bomb exceeded the limit: %s",
-			      xdescribe(&o));
+		              xdescribe(&o));
 	}
+	assert_no_leftovers(marker);
+	xrun_free(&o);
+}
+
+PTEST(limits, process_limit_counts_a_wide_tree)
+{
+	/* One process with 1500 children (a flat tree) under a limit of 1200:
+	 * every child counts, however many siblings it has (a 4 KiB read of
+	 * /proc/PID/task/TID/children lists at most ~1000 of them, whatever
+	 * the pids' digits). As root (exempt from RLIMIT_NPROC) only the
+	 * supervisor can stop it. */
+	struct xspec x;
+	xspec_init(&x, false);
+	spec_allow(&x.s, "system.subprocess", NULL);
+	x.limits.max_procs = 1200;
+	x.limits.wall_seconds = 8;
+	const char *marker = unique_marker("flat");
+	struct xrun o;
+	XPROBE(&x, &o, "fork-flat", "1500", "4000", marker);
+	xassert_limit(&o, PRAXIS_LIMIT_PROCS);
+	cr_assert_gt(o.usage.peak_tasks, 1200, "%s", xdescribe(&o));
 	assert_no_leftovers(marker);
 	xrun_free(&o);
 }
@@ -225,15 +259,15 @@ static void output_flood(bool nobody, praxis_output_mode mode)
 		close(relay_fd);
 	}
 	cr_assert(kept > 0 && kept <= 1 * MiB, "%s kept %llu bytes of output (limit 1 MiB): %s",
-		  mode == PRAXIS_OUTPUT_RELAY ? "relay" : "capture", (unsigned long long)kept,
-		  xdescribe(&o));
+	          mode == PRAXIS_OUTPUT_RELAY ? "relay" : "capture", (unsigned long long)kept,
+	          xdescribe(&o));
 	cr_assert_geq(o.usage.output_bytes, 1 * MiB, "%s", xdescribe(&o));
 	cr_assert_lt(o.usage.output_bytes, 64 * MiB, "the flood was not cut early: %s",
-		     xdescribe(&o));
+	             xdescribe(&o));
 	/* The host's peak memory grew by the kept output at most, not by the
 	 * flood (VmHWM reset before the run). */
 	cr_assert_lt(o.hwm_growth_kb, 16 * 1024, "the host's peak RSS grew by %ld KiB: %s",
-		     o.hwm_growth_kb, xdescribe(&o));
+	             o.hwm_growth_kb, xdescribe(&o));
 	xrun_free(&o);
 }
 
@@ -304,7 +338,7 @@ BOTH(limits, max_file_bytes)
 	struct stat st;
 	cr_assert_eq(stat(big, &st), 0);
 	cr_assert_eq((uint64_t)st.st_size, 1 * MiB, "the file has %lld bytes",
-		     (long long)st.st_size);
+	             (long long)st.st_size);
 	xrun_free(&o);
 	/* control: under the limit */
 	x.limits.max_file_bytes = 8 * MiB;
@@ -326,8 +360,8 @@ BOTH(limits, usage_peak_memory_of_100m)
 	xassert_exit(&o, 0, "OK\n");
 	double got = (double)o.usage.peak_memory_bytes - (double)base.usage.peak_memory_bytes;
 	cr_assert(got >= 90.0 * MiB && got <= 110.0 * MiB,
-		  "peak memory %.1f MiB above the baseline (%.1f MiB), expected 100 +-10%%",
-		  got / MiB, (double)base.usage.peak_memory_bytes / MiB);
+	          "peak memory %.1f MiB above the baseline (%.1f MiB), expected 100 +-10%%",
+	          got / MiB, (double)base.usage.peak_memory_bytes / MiB);
 	xrun_free(&base);
 	xrun_free(&o);
 }
@@ -342,14 +376,14 @@ BOTH(limits, usage_cpu_wall_and_tasks)
 	xassert_exit(&o, 0, "OK\n");
 	double cpu = o.usage.user_cpu_seconds + o.usage.system_cpu_seconds;
 	cr_assert(cpu >= 1.0 && cpu <= 1.6, "tree CPU %.3fs, expected about 1.2 s: %s", cpu,
-		  xdescribe(&o));
+	          xdescribe(&o));
 	/* at least the 0.6 s each child spun; about what the caller measured */
 	cr_assert(o.usage.wall_seconds >= 0.55 && o.usage.wall_seconds <= o.seconds + 0.01 &&
-			  o.usage.wall_seconds >= o.seconds - 0.25,
-		  "reported wall %.3fs, the caller measured %.3fs: %s", o.usage.wall_seconds,
-		  o.seconds, xdescribe(&o));
+	              o.usage.wall_seconds >= o.seconds - 0.25,
+	          "reported wall %.3fs, the caller measured %.3fs: %s", o.usage.wall_seconds,
+	          o.seconds, xdescribe(&o));
 	cr_assert_geq(o.usage.peak_tasks, 3, "the parent and two children were alive: %s",
-		      xdescribe(&o));
+	              xdescribe(&o));
 	xrun_free(&o);
 }
 
@@ -368,8 +402,8 @@ PTEST(limits, defaults_are_finite)
 	cr_assert_eq(l->max_open_files, PRAXIS_DEFAULT_MAX_OPEN_FILES);
 	cr_assert_eq(l->max_file_bytes, PRAXIS_DEFAULT_MAX_FILE_BYTES);
 	cr_assert(l->memory_bytes && l->cpu_seconds > 0 && l->wall_seconds > 0 && l->max_procs &&
-			  l->max_output_bytes && l->max_open_files && l->max_file_bytes,
-		  "a default limit is unlimited");
+	              l->max_output_bytes && l->max_open_files && l->max_file_bytes,
+	          "a default limit is unlimited");
 
 	/* The rlimits a default sandbox gives its plugin. */
 	struct xspec x;
@@ -379,9 +413,9 @@ PTEST(limits, defaults_are_finite)
 	xassert_ran(&o);
 	cr_assert_eq(o.status, PRAXIS_EXITED, "%s", xdescribe(&o));
 	cr_assert(strstr(o.out, "Max open files            1024                 1024"),
-		  "RLIMIT_NOFILE: %s", o.out);
+	          "RLIMIT_NOFILE: %s", o.out);
 	cr_assert(strstr(o.out, "Max file size             1073741824           1073741824"),
-		  "RLIMIT_FSIZE: %s", o.out);
+	          "RLIMIT_FSIZE: %s", o.out);
 	cr_assert(strstr(o.out, "Max core file size        0"), "RLIMIT_CORE: %s", o.out);
 	xrun_free(&o);
 
@@ -400,7 +434,7 @@ struct limit_case {
 };
 
 static void audited_limit(bool nobody, const struct limit_case *c, struct xspec *x,
-			  const char *const *args)
+                          const char *const *args)
 {
 	x->collect_audit = true;
 	struct xrun o;
@@ -408,19 +442,19 @@ static void audited_limit(bool nobody, const struct limit_case *c, struct xspec 
 	xassert_limit(&o, c->kind);
 	const struct xrec *r = xfind(&o, "limit.exceeded", NULL, -1);
 	cr_assert_not_null(r, "%s%s: no limit.exceeded record:%s", c->what,
-			   nobody ? " (uid 65534)" : "", xlog_dump(&o));
+	                   nobody ? " (uid 65534)" : "", xlog_dump(&o));
 	cr_assert(!r->allowed && r->reason[0], "%s: %s %s", c->what, r->target, r->reason);
 	if (c->target)
 		cr_assert(strncmp(r->target, c->target, strlen(c->target)) == 0,
-			  "%s: limit.exceeded target \"%s\", expected \"%s...\"", c->what,
-			  r->target, c->target);
+		          "%s: limit.exceeded target \"%s\", expected \"%s...\"", c->what,
+		          r->target, c->target);
 	cr_assert_eq(xcount(&o, "limit.exceeded", NULL, -1), 1, "%s:%s", c->what, xlog_dump(&o));
 	const struct xrec *end = &o.log[o.n_log - 1];
 	char expect[64];
 	snprintf(expect, sizeof(expect), "stopped: %s limit", praxis_limit_name(c->kind));
 	cr_assert(strcmp(end->action, "run.end") == 0 && strcmp(end->target, expect) == 0,
-		  "%s: the last record is %s \"%s\", expected run.end \"%s\"", c->what,
-		  end->action, end->target, expect);
+	          "%s: the last record is %s \"%s\", expected run.end \"%s\"", c->what, end->action,
+	          end->target, expect);
 	cr_assert_eq(o.json_bad, 0, "%s: %s", c->what, o.json_bad_example);
 	xrun_free(&o);
 }
@@ -432,39 +466,41 @@ BOTH(limits, each_limit_hit_is_an_audit_record)
 
 	x = limited(nobody);
 	x.limits.memory_bytes = 128 * MiB;
-	audited_limit(nobody, &(struct limit_case){"memory", PRAXIS_LIMIT_MEMORY, "memory 134217728 bytes"},
-		      &x, (const char *const[]){"alloc", "2048", "16", NULL});
+	audited_limit(nobody,
+	              &(struct limit_case){"memory", PRAXIS_LIMIT_MEMORY, "memory 134217728 bytes"},
+	              &x, (const char *const[]){"alloc", "2048", "16", NULL});
 
 	x = limited(nobody);
 	x.limits.cpu_seconds = 0.5;
 	audited_limit(nobody, &(struct limit_case){"cpu", PRAXIS_LIMIT_CPU, "cpu 0.500s"}, &x,
-		      (const char *const[]){"spin", "5000", NULL});
+	              (const char *const[]){"spin", "5000", NULL});
 
 	x = limited(nobody);
 	x.limits.wall_seconds = 0.5;
 	audited_limit(nobody, &(struct limit_case){"wall", PRAXIS_LIMIT_WALL, "wall 0.500s"}, &x,
-		      (const char *const[]){"sleep", "20", NULL});
+	              (const char *const[]){"sleep", "20", NULL});
 
 	if (!nobody) { /* as uid 65534 the kernel stops the bomb first (see above) */
 		x = limited(nobody);
 		spec_allow(&x.s, "system.subprocess", NULL);
 		x.limits.max_procs = 16;
 		x.limits.wall_seconds = 3;
-		audited_limit(nobody, &(struct limit_case){"processes", PRAXIS_LIMIT_PROCS, "processes 16"},
-			      &x, (const char *const[]){"forkbomb", "200", "5000", NULL});
+		audited_limit(nobody,
+		              &(struct limit_case){"processes", PRAXIS_LIMIT_PROCS, "processes 16"},
+		              &x, (const char *const[]){"forkbomb", "200", "5000", NULL});
 	}
 
 	x = limited(nobody);
 	x.output = PRAXIS_OUTPUT_CAPTURE;
 	x.limits.max_output_bytes = 65536;
-	audited_limit(nobody, &(struct limit_case){"output", PRAXIS_LIMIT_OUTPUT, "output 65536"}, &x,
-		      (const char *const[]){"flood", "104857600", NULL});
+	audited_limit(nobody, &(struct limit_case){"output", PRAXIS_LIMIT_OUTPUT, "output 65536"},
+	              &x, (const char *const[]){"flood", "104857600", NULL});
 
 	x = limited(nobody);
 	spec_allow(&x.s, "filesystem.write", dir);
 	x.limits.max_file_bytes = 65536;
 	audited_limit(nobody, &(struct limit_case){"file size", PRAXIS_LIMIT_FILE_SIZE, NULL}, &x,
-		      (const char *const[]){"write-size", tpath("%s/f", dir), "1048576", NULL});
+	              (const char *const[]){"write-size", tpath("%s/f", dir), "1048576", NULL});
 }
 
 /* ---- cgroup v2 ---- */
@@ -475,8 +511,8 @@ PTEST(limits, cgroup_memory_limit_is_exact)
 	praxis_kernel_probe(&ks);
 	if (!ks.cgroup_v2_delegated)
 		cr_skip_test("cgroup v2 is not delegated here (no writable subtree with the memory "
-			     "and pids controllers): cgroup enforcement not tested, the sampled "
-			     "fallback is what the other tests check");
+		             "and pids controllers): cgroup enforcement not tested, the sampled "
+		             "fallback is what the other tests check");
 	/* With memory.max the kernel itself stops the tree at the limit. */
 	struct xspec x = limited(false);
 	x.limits.memory_bytes = 128 * MiB;

@@ -192,10 +192,12 @@ BOTH(network, http_denies_udp_raw_and_tcp_bypasses)
 	struct http_fixture f = http_listeners();
 	struct spec s = net_spec(nobody, "network.http", tpath("127.0.0.1:%u", f.allowed));
 	struct run_out o;
+	/* UDP sockets exist for DNS; where they may send is the supervisor's
+	 * call (tests/test_http.c: only the system's resolvers). */
 	SBX_PROBE(&s, &o, "socket", "inet", "dgram");
-	assert_err(&o, "EPERM");
+	assert_ok(&o);
 	SBX_PROBE(&s, &o, "socket", "inet6", "dgram", "udp");
-	assert_err(&o, "EPERM");
+	assert_ok(&o);
 	SBX_PROBE(&s, &o, "socket", "inet", "raw", "icmp");
 	assert_err(&o, "EPERM");
 	SBX_PROBE(&s, &o, "socket", "unix", "stream");
