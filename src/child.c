@@ -244,7 +244,13 @@ _Noreturn void child_main(const struct child_plan *plan)
 	if (sync_fd > 0)
 		syscall(SYS_close_range, 0U, (unsigned)sync_fd - 1, 0U);
 	syscall(SYS_close_range, (unsigned)sync_fd + 1, ~0U, 0U);
+	/* It only waits from now on: no privilege either (the plugin cannot
+	 * reach it anyway: init ignores its signals, ptrace is denied). */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct none[2];
+	memset(none, 0, sizeof(none));
+	syscall(SYS_capset, &hdr, none);
 	struct child_msg msg = {.kind = CHILD_MSG_STATUS};
 	for (;;) {
 		siginfo_t si;
