@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "environment.h"
@@ -187,6 +189,15 @@ static void plan_rlimits(praxis_sandbox *sb)
 			(struct child_rlimit){RLIMIT_FSIZE, {l->max_file_bytes, l->max_file_bytes}};
 }
 
+static bool has_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {{0}};
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return true; /* assume the worst: try to drop */
+	return data[0].effective || data[1].effective || data[0].permitted || data[1].permitted;
+}
+
 static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_error *err)
 {
 	bool root = geteuid() == 0;
@@ -226,7 +237,9 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 	}
 	/* Switching from root to another uid already empties every capability
 	 * set (and SECBIT_NOROOT would then need a capability we lost). */
-	sb->drop_privileged_caps = (root && !(sb->set_ids && sb->uid != 0)) ||
+	/* A "root" inside another sandbox has no capabilities (and its
+	 * securebits are locked already): nothing to drop, no CAP_SETPCAP. */
+	sb->drop_privileged_caps = (root && has_capabilities() && !(sb->set_ids && sb->uid != 0)) ||
 				   (sb->clone_flags & CLONE_NEWUSER);
 	plan_rlimits(sb);
 	return 0;

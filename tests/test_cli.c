@@ -196,6 +196,43 @@ PTEST(cli, capabilities_apply_end_to_end)
 	cr_assert(path_exists(tpath("%s/new", dir)));
 }
 
+PTEST(cli, sandboxes_nest_and_only_narrow)
+{
+	/* A plugin may sandbox a plugin of its own (Landlock and seccomp
+	 * stack): the inner run cannot get more than the outer has, and its own
+	 * narrower policy holds. The inner praxis runs without a pid namespace
+	 * and without audit, which the outer forbids (namespaces, listeners). */
+	const char *dir = tmpdir_new(false);
+	const char *f = tpath("%s/f", dir);
+	file_put(f, "data\n", false);
+	struct run_out o;
+	/* outer grants the read; inner does not: denied */
+	CLI_RUN(&o, "run", "--allow", tpath("system.subprocess=%s", probe_path()), "--allow",
+	        tpath("filesystem.read=%s", dir), "--allow", tpath("filesystem.read=%s", probe_path()),
+	        "--", praxis_bin(), "run",
+	        "--no-pid-namespace", "--", probe_path(), "read", f);
+	assert_exit(&o, 1);
+	cr_assert_str_eq(o.out, "ERR EACCES\n", "%s", o.err);
+	/* both grant it: allowed */
+	CLI_RUN(&o, "run", "--allow", tpath("system.subprocess=%s", probe_path()), "--allow",
+	        tpath("filesystem.read=%s", dir), "--allow", tpath("filesystem.read=%s", probe_path()),
+	        "--", praxis_bin(), "run",
+	        "--no-pid-namespace", "--allow", tpath("filesystem.read=%s", dir), "--",
+	        probe_path(), "read", f);
+	assert_exit(&o, 0);
+	cr_assert_str_eq(o.out, "OK\n", "%s", o.err);
+	/* inner grants what the outer does not: still denied */
+	const char *secret = tpath("%s/secret", tmpdir_new(false));
+	file_put(secret, "s\n", false);
+	CLI_RUN(&o, "run", "--allow", tpath("system.subprocess=%s", probe_path()), "--allow",
+	        tpath("filesystem.read=%s", dir), "--allow", tpath("filesystem.read=%s", probe_path()),
+	        "--", praxis_bin(), "run",
+	        "--no-pid-namespace", "--allow", "filesystem.read", "--", probe_path(), "read",
+	        secret);
+	assert_exit(&o, 1);
+	cr_assert_str_eq(o.out, "ERR EACCES\n", "%s", o.err);
+}
+
 /* The CLI started by uid 65534 (as a user would), via setpriv. */
 static void cli_as_nobody(const char *cli, struct run_out *o, const char *const *args)
 {
