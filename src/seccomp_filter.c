@@ -25,8 +25,6 @@
 #include "error.h"
 #include "syscall_policy.h"
 
-const uint64_t *syscall_policy_denied_ioctls(unsigned *n);
-
 /* Syscalls notified for the audit log only (Landlock decides them). */
 static const char *const audited_syscalls[] = {
 	"open", "openat", "openat2", "creat", "mkdir", "mkdirat", "mknod", "mknodat", "unlink",

@@ -137,7 +137,6 @@ int decide_metadata(const struct seccomp_options *o)
 	return o->metadata ? 0 : EPERM;
 }
 
-const uint64_t *syscall_policy_denied_ioctls(unsigned *n);
 const uint64_t *syscall_policy_denied_ioctls(unsigned *n)
 {
 	*n = sizeof(denied_ioctls) / sizeof(*denied_ioctls);

@@ -18,6 +18,8 @@ int decide_fork(const struct seccomp_options *o);
 int decide_personality(uint64_t persona);
 int decide_memfd_create(uint64_t flags);
 int decide_ioctl(uint64_t request);
+/* The ioctl requests decide_ioctl() refuses, for the BPF builder. */
+const uint64_t *syscall_policy_denied_ioctls(unsigned *n);
 int decide_seccomp(uint64_t flags);
 int decide_metadata(const struct seccomp_options *o);
 
