@@ -8,6 +8,7 @@
  * The trivial plugins and praxis-so-runner are found beside this program
  * (build/bench/) and in the build root. Audit is off (no sink): the
  * executor's cheapest path, as for a host that only wants results. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -36,8 +37,9 @@ struct row {
 	const char *const *argv; /* plain rows */
 	const char *plugin;      /* executor rows */
 	praxis_executor *ex;
-	praxis_sandbox *sb; /* the lib row */
-	double seconds;     /* total wall time of its batches */
+	praxis_sandbox *sb;  /* the lib row */
+	praxis_plugin_fn fn; /* the fork row */
+	double seconds;      /* total wall time of its batches */
 	long calls;
 	double *lat; /* per-call latency (1-thread rows) */
 	long n_lat;
@@ -71,6 +73,41 @@ static int plain_call(struct row *row)
 		dup2(null, 2);
 		execv(row->argv[0], (char *const *)row->argv);
 		_exit(127);
+	}
+	close(in);
+	close(out[1]);
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(out[0], buf + len, sizeof(buf) - len - 1)) > 0)
+		len += (size_t)n;
+	close(out[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	json_t *v = json_loadb(buf, len, JSON_DECODE_ANY, NULL);
+	int ok = v && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	json_decref(v);
+	return ok ? 0 : -1;
+}
+
+/* What a zygote does, without a sandbox: fork the bench process, call the
+ * preloaded plugin function in the child, read and parse its result. */
+static int fork_call(struct row *row)
+{
+	int in = memfd_create("params", MFD_CLOEXEC), out[2];
+	if (in < 0 || write(in, PARAMS, strlen(PARAMS)) < 0 || lseek(in, 0, SEEK_SET) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0)
+		die("setup", strerror(errno));
+	pid_t pid = fork();
+	if (pid == 0) {
+		char params[256];
+		ssize_t got = read(in, params, sizeof(params) - 1);
+		params[got > 0 ? got : 0] = '\0';
+		char *result = NULL;
+		int rc = row->fn(params, &result);
+		if (result && write(out[1], result, strlen(result)) < 0)
+			rc = 1;
+		_exit(rc);
 	}
 	close(in);
 	close(out[1]);
@@ -254,6 +291,21 @@ int main(int argc, char **argv)
 	ecfg.collect_audit = false;
 	if (praxis_executor_new(&ecfg, &ex, &err) < 0)
 		die("executor", err.message);
+	praxis_executor *ex_fresh, *ex_audit;
+	ecfg.use_zygote = false;
+	if (praxis_executor_new(&ecfg, &ex_fresh, &err) < 0)
+		die("executor", err.message);
+	ecfg.use_zygote = true;
+	ecfg.collect_audit = true;
+	if (praxis_executor_new(&ecfg, &ex_audit, &err) < 0)
+		die("executor", err.message);
+	void *handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	union {
+		void *p;
+		praxis_plugin_fn fn;
+	} sym = {.p = handle ? dlsym(handle, PRAXIS_PLUGIN_SYMBOL) : NULL};
+	if (!sym.p)
+		die(so, "cannot load it in the bench process");
 
 	praxis_config cfg;
 	praxis_config_init(&cfg);
@@ -263,48 +315,38 @@ int main(int argc, char **argv)
 		die("sandbox", err.message);
 	const char *const exe_argv[] = {exe_copy, NULL};
 	const char *const so_argv[] = {runner, so_copy, PRAXIS_PLUGIN_SYMBOL, NULL};
-	struct row rows[] = {
-	    {.label = "plain fork+exec, exe", .threads = 1, .call = plain_call, .argv = exe_argv},
-	    {.label = "praxis_sandbox_run, exe",
-	     .threads = 1,
-	     .call = lib_call,
-	     .argv = exe_argv,
-	     .sb = sb},
-	    {.label = "executor, exe",
-	     .threads = 1,
-	     .call = exec_call,
-	     .plugin = "trivial-exe",
-	     .ex = ex},
-	    {.label = "plain fork+exec, so runner",
-	     .threads = 1,
-	     .call = plain_call,
-	     .argv = so_argv},
-	    {.label = "executor, .so",
-	     .threads = 1,
-	     .call = exec_call,
-	     .plugin = "trivial-so",
-	     .ex = ex},
-	    {.label = "plain fork+exec, exe", .threads = 2, .call = plain_call, .argv = exe_argv},
-	    {.label = "praxis_sandbox_run, exe",
-	     .threads = 2,
-	     .call = lib_call,
-	     .argv = exe_argv,
-	     .sb = sb},
-	    {.label = "executor, exe",
-	     .threads = 2,
-	     .call = exec_call,
-	     .plugin = "trivial-exe",
-	     .ex = ex},
-	    {.label = "plain fork+exec, so runner",
-	     .threads = 2,
-	     .call = plain_call,
-	     .argv = so_argv},
-	    {.label = "executor, .so",
-	     .threads = 2,
-	     .call = exec_call,
-	     .plugin = "trivial-so",
-	     .ex = ex},
-	};
+#define ROWS(T)                                                                                    \
+	{.label = "plain fork+exec, exe", .threads = T, .call = plain_call, .argv = exe_argv},     \
+	    {.label = "praxis_sandbox_run, exe",                                                   \
+	     .threads = T,                                                                         \
+	     .call = lib_call,                                                                     \
+	     .argv = exe_argv,                                                                     \
+	     .sb = sb},                                                                            \
+	    {.label = "executor, exe",                                                             \
+	     .threads = T,                                                                         \
+	     .call = exec_call,                                                                    \
+	     .plugin = "trivial-exe",                                                              \
+	     .ex = ex},                                                                            \
+	    {.label = "plain fork+exec, so runner",                                                \
+	     .threads = T,                                                                         \
+	     .call = plain_call,                                                                   \
+	     .argv = so_argv},                                                                     \
+	    {.label = "plain fork, preloaded .so", .threads = T, .call = fork_call, .fn = sym.fn}, \
+	    {.label = "executor, .so (zygote)",                                                    \
+	     .threads = T,                                                                         \
+	     .call = exec_call,                                                                    \
+	     .plugin = "trivial-so",                                                               \
+	     .ex = ex},                                                                            \
+	    {.label = "executor, .so (zygote+audit)",                                              \
+	     .threads = T,                                                                         \
+	     .call = exec_call,                                                                    \
+	     .plugin = "trivial-so",                                                               \
+	     .ex = ex_audit},                                                                      \
+	{                                                                                          \
+		.label = "executor, .so (fresh run)", .threads = T, .call = exec_call,             \
+		.plugin = "trivial-so", .ex = ex_fresh                                             \
+	}
+	struct row rows[] = {ROWS(1), ROWS(2)};
 	size_t n_rows = sizeof(rows) / sizeof(*rows);
 	for (size_t i = 0; i < n_rows; i++) {
 		rows[i].lat = calloc(MAX_SAMPLES, sizeof(double));
@@ -319,11 +361,11 @@ int main(int argc, char **argv)
 
 	printf("bench_exec: %d rounds x %d calls per row, interleaved; trivial plugin, params %s\n",
 	       rounds, per_round, PARAMS);
-	printf("%-28s %7s %10s %11s %10s %10s\n", "row", "threads", "calls/s", "median_us",
+	printf("%-30s %7s %10s %11s %10s %10s\n", "row", "threads", "calls/s", "median_us",
 	       "p10_us", "p90_us");
 	for (size_t i = 0; i < n_rows; i++) {
 		struct row *row = &rows[i];
-		printf("%-28s %7d %10.0f", row->label, row->threads,
+		printf("%-30s %7d %10.0f", row->label, row->threads,
 		       (double)row->calls / row->seconds);
 		if (row->n_lat) {
 			qsort(row->lat, (size_t)row->n_lat, sizeof(double), cmp_double);
@@ -336,6 +378,9 @@ int main(int argc, char **argv)
 	}
 	praxis_sandbox_free(sb);
 	praxis_executor_free(ex);
+	praxis_executor_free(ex_fresh);
+	praxis_executor_free(ex_audit);
+	dlclose(handle);
 	praxis_factory_free(factory);
 	return nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : 1;
 }

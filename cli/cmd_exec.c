@@ -316,6 +316,8 @@ static int run(struct exec_args *a)
 	praxis_executor_config_init(&ecfg);
 	ecfg.plugin_dirs = a->dirs;
 	ecfg.collect_audit = false; /* --audit streams the records instead */
+	/* One call per command: a zygote would cost a fresh run plus a fork. */
+	ecfg.use_zygote = false;
 	int r = praxis_factory_new(&a->fcfg, &factory, &err);
 	ecfg.factory = factory;
 	if (r >= 0)

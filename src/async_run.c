@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "executor_internal.h"
 #include "praxis/executor.h"
 #include "strv.h"
 
@@ -58,6 +59,7 @@ struct praxis_async {
 	char *name;
 	char *params;
 	praxis_exec_result exec_res;
+	struct exec_cancel exec_cancel; /* a call in a zygote */
 	/* both */
 	int rc;
 	praxis_error err;
@@ -73,7 +75,8 @@ static void *async_main(void *arg)
 	} else if (a->kind == ASYNC_RUN) {
 		a->rc = praxis_sandbox_run(a->sb, &a->opts, &a->run_res, &a->err);
 	} else {
-		a->rc = praxis_executor_execute(a->ex, a->name, a->params, &a->exec_res, &a->err);
+		a->rc = executor_execute(a->ex, a->name, a->params, &a->exec_cancel, &a->exec_res,
+		                         &a->err);
 	}
 	/* Killed during the setup, the run may fail as a setup error: it was
 	 * cancelled all the same. */
@@ -96,6 +99,7 @@ static void async_destroy(praxis_async *a)
 	if (a->efd >= 0)
 		close(a->efd);
 	pthread_mutex_destroy(&a->cancel_lock);
+	exec_cancel_destroy(&a->exec_cancel);
 	strv_free(&a->argv);
 	free(a->cwd);
 	free(a->name);
@@ -110,6 +114,7 @@ static int async_new(enum async_kind kind, praxis_async **ret, praxis_error *err
 		return praxis_fail(err, -ENOMEM, "out of memory");
 	a->kind = kind;
 	pthread_mutex_init(&a->cancel_lock, NULL);
+	exec_cancel_init(&a->exec_cancel);
 	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->efd < 0) {
 		int e = errno;
@@ -297,7 +302,10 @@ int praxis_async_cancel(praxis_async *a)
 	 * before the spawn is short, so this is a brief wait. */
 	while (!atomic_load(&a->done)) {
 		pid_t tid = (pid_t)atomic_load(&a->tid);
-		if (tid > 0 && kill_child_of(tid)) {
+		/* A call in a zygote is not the thread's child: its pidfd is
+		 * in the cancel handle, killed now or as soon as it starts. */
+		if ((a->kind == ASYNC_EXEC && exec_cancel_request(&a->exec_cancel)) ||
+		    (tid > 0 && kill_child_of(tid))) {
 			atomic_store(&a->killed, true);
 			break;
 		}

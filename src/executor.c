@@ -1,6 +1,7 @@
 /* The plugin executor (the seed's SandboxedPluginExecutor): params JSON in
  * on stdin, result JSON out on stdout, one sandboxed process per call. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ void praxis_executor_config_init(praxis_executor_config *cfg)
 	cfg->max_result_bytes = DEFAULT_MAX_RESULT;
 	cfg->max_stderr_bytes = DEFAULT_MAX_STDERR;
 	cfg->collect_audit = true;
+	cfg->use_zygote = true;
 }
 
 int praxis_executor_new(const praxis_executor_config *cfg, praxis_executor **ret, praxis_error *err)
@@ -33,6 +35,7 @@ int praxis_executor_new(const praxis_executor_config *cfg, praxis_executor **ret
 	ex->max_result_bytes = cfg->max_result_bytes ? cfg->max_result_bytes : DEFAULT_MAX_RESULT;
 	ex->max_stderr_bytes = cfg->max_stderr_bytes ? cfg->max_stderr_bytes : DEFAULT_MAX_STDERR;
 	ex->collect_audit = cfg->collect_audit;
+	ex->use_zygote = cfg->use_zygote;
 	int r = 0;
 	for (const char *const *d = cfg->plugin_dirs; d && *d && r >= 0; d++)
 		r = strv_push(&ex->dirs, *d);
@@ -57,10 +60,12 @@ void praxis_executor_free(praxis_executor *ex)
 }
 
 /* The params as the plugin's stdin: a memfd, so no pipe can fill up and
- * no thread has to feed it. */
+ * no thread has to feed it. Sealed once written: the plugin could
+ * otherwise grow it into memory that no process's RSS (so no memory
+ * limit) shows. */
 static int params_fd(const char *params, praxis_error *err)
 {
-	int fd = memfd_create("praxis-params", MFD_CLOEXEC);
+	int fd = memfd_create("praxis-params", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return praxis_fail(err, -errno, "memfd_create: %s", strerror(errno));
 	size_t len = strlen(params), done = 0;
@@ -75,10 +80,11 @@ static int params_fd(const char *params, praxis_error *err)
 		}
 		done += (size_t)n;
 	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
 		int e = errno;
 		close(fd);
-		return praxis_fail(err, -e, "lseek: %s", strerror(e));
+		return praxis_fail(err, -e, "sealing the params: %s", strerror(e));
 	}
 	return fd;
 }
@@ -97,6 +103,12 @@ static int check_params(const char *params, praxis_error *err)
 int praxis_executor_execute(praxis_executor *ex, const char *name, const char *params_json,
                             praxis_exec_result *res, praxis_error *err)
 {
+	return executor_execute(ex, name, params_json, NULL, res, err);
+}
+
+int executor_execute(praxis_executor *ex, const char *name, const char *params_json,
+                     struct exec_cancel *cancel, praxis_exec_result *res, praxis_error *err)
+{
 	if (!ex || !res)
 		return praxis_fail(err, -EINVAL, "praxis_executor_execute: missing argument");
 	memset(res, 0, sizeof(*res));
@@ -111,6 +123,20 @@ int praxis_executor_execute(praxis_executor *ex, const char *name, const char *p
 	if (in < 0) {
 		plugin_release(ex, e);
 		return in;
+	}
+	if (e->zygote_ok) {
+		r = executor_zygote_call(ex, e, in, cancel, res, err);
+		if (r != -EAGAIN) {
+			close(in);
+			plugin_release(ex, e);
+			return r;
+		}
+		if (lseek(in, 0, SEEK_SET) < 0) { /* for the fresh run */
+			r = praxis_fail(err, -errno, "lseek: %s", strerror(errno));
+			close(in);
+			plugin_release(ex, e);
+			return r;
+		}
 	}
 	praxis_run_opts opts;
 	praxis_run_opts_init(&opts);

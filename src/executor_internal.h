@@ -3,8 +3,12 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include "exec_cancel.h"
 #include "factory.h"
 #include "strv.h"
+#include "zygote.h"
+
+#define ZYGOTE_MAX_DEATHS 3 /* then the plugin gets fresh runs only */
 
 /* A loaded plugin: its manifest, policy and compiled sandbox, shared by
  * every run of it. Immutable once made; freed with its last reference. */
@@ -18,6 +22,13 @@ struct plugin_entry {
 	praxis_sandbox *sb;
 	const praxis_factory *factory;
 	const char *argv[4];
+	/* Shared objects: the zygote, started on the first call. A dead one
+	 * is kept until the entry goes (calls may still hold it). */
+	bool zygote_ok;
+	pthread_mutex_t zlock;
+	struct zygote *zygote;
+	struct zygote *dead_zygotes[ZYGOTE_MAX_DEATHS];
+	unsigned n_dead_zygotes;
 };
 
 struct praxis_executor {
@@ -26,6 +37,7 @@ struct praxis_executor {
 	size_t max_result_bytes;
 	size_t max_stderr_bytes;
 	bool collect_audit;
+	bool use_zygote;
 	pthread_mutex_t lock;
 	struct plugin_entry *entries;
 };
@@ -35,6 +47,17 @@ int plugin_acquire(praxis_executor *ex, const char *name, struct plugin_entry **
                    praxis_error *err);
 void plugin_release(praxis_executor *ex, struct plugin_entry *e);
 void plugin_cache_clear(praxis_executor *ex);
+
+/* executor.c: praxis_executor_execute() with a cancel handle (async). */
+int executor_execute(praxis_executor *ex, const char *name, const char *params_json,
+                     struct exec_cancel *cancel, praxis_exec_result *res, praxis_error *err);
+
+/* executor_zygote.c: run one call of E in its zygote, started as needed.
+ * -EAGAIN: no zygote for it (refused, or gone before the call started):
+ * run it fresh. */
+int executor_zygote_call(praxis_executor *ex, struct plugin_entry *e, int params_fd,
+                         struct exec_cancel *cancel, praxis_exec_result *res, praxis_error *err);
+void executor_zygote_clear(struct plugin_entry *e);
 
 /* exec_result.c: turn a finished run into an executor result. */
 void exec_result_fill(const praxis_executor *ex, const struct plugin_entry *e,

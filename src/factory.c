@@ -1,6 +1,7 @@
 /* The sandbox factory (the seed's SandboxFactory): default limits, the audit
  * sink, and the administrator's ceiling, applied to a plugin's manifest. */
 #include "factory.h"
+#include "sandbox_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -176,9 +177,10 @@ out:
 	return r;
 }
 
-int factory_sandbox(const praxis_factory *f, const praxis_manifest *m,
-                    const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,
-                    praxis_sandbox **ret, praxis_error *err)
+static int build_sandbox(const praxis_factory *f, const praxis_manifest *m,
+                         const struct plugin_policy *pp, bool zygote,
+                         praxis_audit_callback callback, void *userdata, praxis_sandbox **ret,
+                         praxis_error *err)
 {
 	if (m->kind == PRAXIS_ENTRY_SHARED_OBJECT && access(f->so_runner, X_OK) < 0)
 		return praxis_fail(
@@ -198,7 +200,31 @@ int factory_sandbox(const praxis_factory *f, const praxis_manifest *m,
 	cfg.audit_callback = callback;
 	cfg.audit_userdata = userdata;
 	cfg.audit_max_records = f->cfg.audit_max_records;
-	return praxis_sandbox_new(&cfg, ret, err);
+	if (zygote) {
+		/* The zygote lives across calls: time, CPU, memory, task and
+		 * output limits are each call's, enforced by its caller. The
+		 * per-process rlimits (files, file size) stay. */
+		cfg.limits.cpu_seconds = 0;
+		cfg.limits.wall_seconds = 0;
+		cfg.limits.memory_bytes = 0;
+		cfg.limits.max_procs = 0;
+		cfg.limits.max_output_bytes = 0;
+	}
+	return sandbox_new(&cfg, zygote, ret, err);
+}
+
+int factory_sandbox(const praxis_factory *f, const praxis_manifest *m,
+                    const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,
+                    praxis_sandbox **ret, praxis_error *err)
+{
+	return build_sandbox(f, m, pp, false, callback, userdata, ret, err);
+}
+
+int factory_zygote_sandbox(const praxis_factory *f, const praxis_manifest *m,
+                           const struct plugin_policy *pp, praxis_audit_callback callback,
+                           void *userdata, praxis_sandbox **ret, praxis_error *err)
+{
+	return build_sandbox(f, m, pp, true, callback, userdata, ret, err);
 }
 
 bool factory_audits(const praxis_factory *f, bool allowed)

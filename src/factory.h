@@ -31,6 +31,11 @@ void plugin_policy_clear(struct plugin_policy *pp);
 int factory_sandbox(const praxis_factory *f, const praxis_manifest *m,
                     const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,
                     praxis_sandbox **ret, praxis_error *err);
+/* The same for the plugin's zygote: process creation allowed (each call
+ * takes it away again), no limits that would span calls. */
+int factory_zygote_sandbox(const praxis_factory *f, const praxis_manifest *m,
+                           const struct plugin_policy *pp, praxis_audit_callback callback,
+                           void *userdata, praxis_sandbox **ret, praxis_error *err);
 /* The audit level the factory's sandboxes run at, given COLLECT. */
 bool factory_audits(const praxis_factory *f, bool allowed);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capability.h"
 #include "error.h"
 #include "executor_internal.h"
 
@@ -54,6 +55,8 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 static void entry_free(struct plugin_entry *e)
 {
+	executor_zygote_clear(e);
+	pthread_mutex_destroy(&e->zlock);
 	praxis_sandbox_free(e->sb);
 	plugin_policy_clear(&e->pp);
 	praxis_manifest_free(e->m);
@@ -92,6 +95,7 @@ static int entry_load(const praxis_executor *ex, const char *name, char *path,
 	e->manifest_path = path;
 	e->st = *st;
 	e->factory = ex->factory;
+	pthread_mutex_init(&e->zlock, NULL);
 	int r = praxis_manifest_load(path, &e->m, NULL, err);
 	if (r >= 0 && strcmp(e->m->name, name) != 0)
 		r = praxis_fail(err, -EINVAL, "%s: $.name: declares plugin '%s', not '%s'", path,
@@ -117,6 +121,10 @@ static int entry_load(const praxis_executor *ex, const char *name, char *path,
 		e->argv[0] = ex->factory->so_runner;
 		e->argv[1] = e->m->entry;
 		e->argv[2] = e->m->symbol;
+		/* A call in a zygote may not fork or exec, and has no fd 3 for
+		 * environment changes: such plugins get fresh runs. */
+		e->zygote_ok = ex->use_zygote && !e->pp.caps->subprocess.granted &&
+		               !e->pp.caps->env_write.granted;
 	} else {
 		e->argv[0] = e->m->entry;
 	}

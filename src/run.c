@@ -1,11 +1,11 @@
 /* praxis_sandbox_run(): resolve the program, clone, supervise, clean up. */
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/seccomp.h>
-#include <stdio.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -40,8 +40,8 @@ static void exec_rules_free(struct exec_rules *er)
 
 /* The program named for this run (and its interpreters) may always be read
  * and executed, whatever system.subprocess says. */
-static int plan_exec_rules(const praxis_sandbox *sb, const char *exec_path,
-			   struct exec_rules *er, praxis_error *err)
+static int plan_exec_rules(const praxis_sandbox *sb, const char *exec_path, struct exec_rules *er,
+                           praxis_error *err)
 {
 	if (!sb->use_landlock)
 		return 0;
@@ -55,9 +55,8 @@ static int plan_exec_rules(const praxis_sandbox *sb, const char *exec_path,
 			r = praxis_fail(err, -errno, "%s: %s", files.v[i], strerror(errno));
 			break;
 		}
-		er->rules[er->n++] = (struct ll_path_rule){.fd = fd,
-							   .access = LL_FS_READ_FILE | LL_FS_EXECUTE,
-							   .path = fd_path(fd)};
+		er->rules[er->n++] = (struct ll_path_rule){
+		    .fd = fd, .access = LL_FS_READ_FILE | LL_FS_EXECUTE, .path = fd_path(fd)};
 	}
 	strv_free(&files);
 	return r;
@@ -68,16 +67,16 @@ static int setup_error(const struct run_state *rs, const char *exec_path, praxis
 	int e = rs->setup_errno ? rs->setup_errno : EIO;
 	if (rs->setup_step == STEP_EXEC)
 		return praxis_fail(err, -e, "%s: %s%s", exec_path, strerror(e),
-				   e == EACCES ? " (execution denied by the sandbox?)" : "");
+		                   e == EACCES ? " (execution denied by the sandbox?)" : "");
 	return praxis_fail(err, -e, "sandbox setup failed while %s: %s",
-			   child_step_name((enum child_step)rs->setup_step), strerror(e));
+	                   child_step_name((enum child_step)rs->setup_step), strerror(e));
 }
 
 /* environment.write: "NAME=VALUE" sets, "NAME" unsets, one per line. Only
  * granted names come back; the rest are audited as denied. */
 static int collect_env_changes(const praxis_sandbox *sb, struct audit_sink *sink, pid_t pid,
-			       const struct output_buffer *buf, praxis_result *result,
-			       praxis_error *err)
+                               const struct output_buffer *buf, praxis_result *result,
+                               praxis_error *err)
 {
 	struct strv changes = {0};
 	const struct grant *g = &sb->caps.env_write;
@@ -93,7 +92,8 @@ static int collect_env_changes(const praxis_sandbox *sb, struct audit_sink *sink
 			name[name_len] = '\0';
 			bool ok = g->whole || g->items.n == 0 || strv_contains(&g->items, name);
 			audit_emit(sink, pid, PRAXIS_CAP_ENV_WRITE, name, ok,
-				   ok ? "handed back to the host" : "environment.write not granted for it");
+			           ok ? "handed back to the host"
+			              : "environment.write not granted for it");
 			if (ok && strv_push(&changes, line) < 0) {
 				strv_free(&changes);
 				return praxis_fail(err, -ENOMEM, "out of memory");
@@ -105,38 +105,39 @@ static int collect_env_changes(const praxis_sandbox *sb, struct audit_sink *sink
 	return 0;
 }
 
-static uint64_t new_run_id(void)
+uint64_t run_new_id(void)
 {
 	uint64_t id = 0;
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		id = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+		id =
+		    (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
 	}
 	return id;
 }
 
 static void audit_start(const praxis_sandbox *sb, struct audit_sink *sink, const char *exec_path,
-			bool notify)
+                        bool notify)
 {
 	char reason[1024];
-	snprintf(reason, sizeof(reason),
-		 "capabilities: %s; enforcement: %s%s, seccomp, %s%s%s", sb->caps_text ? sb->caps_text : "?",
-		 sb->use_landlock ? "landlock abi " : "no landlock",
-		 sb->use_landlock ? (char[]){(char)('0' + sb->landlock.abi % 10), 0} : "",
-		 sb->clone_flags & CLONE_NEWPID ? "pid namespace" : "process group",
-		 notify ? ", audit via seccomp notification" : "",
-		 sb->degradations.n ? "; DEGRADED" : "");
+	snprintf(reason, sizeof(reason), "capabilities: %s; enforcement: %s%s, seccomp, %s%s%s",
+	         sb->caps_text ? sb->caps_text : "?",
+	         sb->use_landlock ? "landlock abi " : "no landlock",
+	         sb->use_landlock ? (char[]){(char)('0' + sb->landlock.abi % 10), 0} : "",
+	         sb->clone_flags & CLONE_NEWPID ? "pid namespace" : "process group",
+	         notify ? ", audit via seccomp notification" : "",
+	         sb->degradations.n ? "; DEGRADED" : "");
 	audit_emit(sink, 0, "run.start", exec_path, true, reason);
 	for (size_t i = 0; i < sb->withheld.n; i++)
 		audit_emit(sink, 0, PRAXIS_CAP_ENV_READ, sb->withheld.v[i], false,
-			   "sensitive variable withheld: environment.read not granted for it");
+		           "sensitive variable withheld: environment.read not granted for it");
 	for (size_t i = 0; i < sb->degradations.n; i++)
 		audit_emit(sink, 0, "run.not_enforced", sb->degradations.v[i], false,
-			   "degraded mode");
+		           "degraded mode");
 }
 
-static void audit_end(struct audit_sink *sink, pid_t pid, const praxis_result *res)
+void run_audit_end(struct audit_sink *sink, pid_t pid, const praxis_result *res)
 {
 	char target[64], reason[256];
 	if (res->status == PRAXIS_EXITED)
@@ -144,33 +145,38 @@ static void audit_end(struct audit_sink *sink, pid_t pid, const praxis_result *r
 	else if (res->status == PRAXIS_SIGNALED)
 		snprintf(target, sizeof(target), "killed by signal %d", res->signal);
 	else
-		snprintf(target, sizeof(target), "stopped: %s limit", praxis_limit_name(res->limit));
+		snprintf(target, sizeof(target), "stopped: %s limit",
+		         praxis_limit_name(res->limit));
 	snprintf(reason, sizeof(reason),
-		 "wall %.6fs user %.6fs system %.6fs peak memory %llu bytes", res->usage.wall_seconds,
-		 res->usage.user_cpu_seconds, res->usage.system_cpu_seconds,
-		 (unsigned long long)res->usage.peak_memory_bytes);
+	         "wall %.6fs user %.6fs system %.6fs peak memory %llu bytes",
+	         res->usage.wall_seconds, res->usage.user_cpu_seconds,
+	         res->usage.system_cpu_seconds, (unsigned long long)res->usage.peak_memory_bytes);
 	audit_emit(sink, pid, "run.end", target, res->status == PRAXIS_EXITED, reason);
 	audit_finish(sink);
 }
 
 int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_result *result,
-		       praxis_error *err)
+                       praxis_error *err)
 {
 	if (!sb || !opts || !result || !opts->argv || !opts->argv[0])
-		return praxis_fail(err, -EINVAL, "praxis_sandbox_run: missing sandbox, argv or result");
+		return praxis_fail(err, -EINVAL,
+		                   "praxis_sandbox_run: missing sandbox, argv or result");
 	memset(result, 0, sizeof(*result));
 	char *exec_path = NULL;
 	struct exec_rules er = {0};
 	int sync[2] = {-1, -1};
-	struct run_state rs = {.pidfd = -1, .sync_fd = -1, .notify_fd = -1,
-			       .out_fd = {-1, -1, -1}, .out_dest = {-1, -1}};
+	struct run_state rs = {.pidfd = -1,
+	                       .sync_fd = -1,
+	                       .notify_fd = -1,
+	                       .out_fd = {-1, -1, -1},
+	                       .out_dest = {-1, -1}};
 	int out_write[3] = {-1, -1, -1};
 	struct notify_ctx nc = {.fd = -1};
 	struct audit_sink sink = {.plugin = sb->plugin_name,
-				  .run_id = new_run_id(),
-				  .level = sandbox_audit_level(sb, opts->collect_audit),
-				  .callback = sb->audit_callback,
-				  .userdata = sb->audit_userdata};
+	                          .run_id = run_new_id(),
+	                          .level = sandbox_audit_level(sb, opts->collect_audit),
+	                          .callback = sb->audit_callback,
+	                          .userdata = sb->audit_userdata};
 	const struct bpf_program *bpf = &sb->bpf;
 	bool audit = sink.level != PRAXIS_AUDIT_OFF;
 	/* network.http is enforced through notifications even without audit. */
@@ -231,31 +237,31 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	}
 	rs.limits = sb->limits;
 	struct child_plan plan = {
-		.stdio = {stdio[0], stdio[1], stdio[2]},
-		.sync_fd = sync[1],
-		.env_fd = out_write[2],
-		.id_maps = {sb->id_maps[0], sb->id_maps[1], sb->id_maps[2]},
-		.cwd = opts->cwd,
-		.rlimits = sb->rlimits,
-		.n_rlimits = sb->n_rlimits,
-		.set_ids = sb->set_ids,
-		.uid = sb->uid,
-		.gid = sb->gid,
-		.drop_privileged_caps = sb->drop_privileged_caps,
-		.landlock = sb->use_landlock ? &sb->landlock : NULL,
-		.extra_rules = er.rules,
-		.n_extra_rules = er.n,
-		.bpf = bpf,
-		/* WAIT_KILLABLE_RECV: a signal to a plugin blocked in a
-		 * notification cannot make it send the same one twice. */
-		.seccomp_flags = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
-						  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-					: 0,
-		.stack = sb->child_stack,
-		.stack_size = CHILD_STACK_SIZE,
-		.exec_path = exec_path,
-		.argv = (char *const *)opts->argv,
-		.envp = sb->env.v ? sb->env.v : (char *[]){NULL},
+	    .stdio = {stdio[0], stdio[1], stdio[2]},
+	    .sync_fd = sync[1],
+	    .env_fd = out_write[2],
+	    .id_maps = {sb->id_maps[0], sb->id_maps[1], sb->id_maps[2]},
+	    .cwd = opts->cwd,
+	    .rlimits = sb->rlimits,
+	    .n_rlimits = sb->n_rlimits,
+	    .set_ids = sb->set_ids,
+	    .uid = sb->uid,
+	    .gid = sb->gid,
+	    .drop_privileged_caps = sb->drop_privileged_caps,
+	    .landlock = sb->use_landlock ? &sb->landlock : NULL,
+	    .extra_rules = er.rules,
+	    .n_extra_rules = er.n,
+	    .bpf = bpf,
+	    /* WAIT_KILLABLE_RECV: a signal to a plugin blocked in a
+	     * notification cannot make it send the same one twice. */
+	    .seccomp_flags =
+	        notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+	               : 0,
+	    .stack = sb->child_stack,
+	    .stack_size = CHILD_STACK_SIZE,
+	    .exec_path = exec_path,
+	    .argv = (char *const *)opts->argv,
+	    .envp = sb->env.v ? sb->env.v : (char *[]){NULL},
 	};
 	audit_start(sb, &sink, exec_path, audit);
 	clock_gettime(CLOCK_MONOTONIC, &rs.start);
@@ -269,8 +275,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		}
 	if (r < 0) {
 		r = praxis_fail(err, r, "cannot start the plugin process (clone3%s): %s",
-				sb->clone_flags & CLONE_NEWPID ? " with a new pid namespace" : "",
-				strerror(-r));
+		                sb->clone_flags & CLONE_NEWPID ? " with a new pid namespace" : "",
+		                strerror(-r));
 		goto out;
 	}
 	nc.init_pid = 0; /* the plugin process's pid: learnt from its first exec */
@@ -284,7 +290,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	if (r >= 0 && sb->caps.env_write.granted)
 		r = collect_env_changes(sb, &sink, rs.pid, &rs.captured[2], result, err);
 	if (r >= 0)
-		audit_end(&sink, rs.pid, result);
+		run_audit_end(&sink, rs.pid, result);
 out:
 	if (r >= 0) {
 		result->audit = sink.log;

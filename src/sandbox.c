@@ -1,10 +1,10 @@
 /* praxis_sandbox_new(): all policy work happens here, once per sandbox. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,17 +14,29 @@
 #include "sandbox_internal.h"
 
 /* Read-only system locations every dynamically linked program needs. */
-static const char *const system_dirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-					  "/libx32"};
-static const char *const system_files[] = {"/etc/ld.so.cache", "/etc/ld.so.preload",
-					   "/etc/localtime", "/etc/ssl/openssl.cnf", "/proc/cpuinfo", "/proc/meminfo",
-					   "/proc/sys/vm/overcommit_memory",
-					   "/sys/devices/system/cpu"};
+static const char *const system_dirs[] = {"/usr",   "/bin",   "/sbin",  "/lib",
+                                          "/lib32", "/lib64", "/libx32"};
+static const char *const system_files[] = {"/etc/ld.so.cache",
+                                           "/etc/ld.so.preload",
+                                           "/etc/localtime",
+                                           "/etc/ssl/openssl.cnf",
+                                           "/proc/cpuinfo",
+                                           "/proc/meminfo",
+                                           "/proc/sys/vm/overcommit_memory",
+                                           "/sys/devices/system/cpu"};
 /* What name resolution and TLS read (network.http). */
 static const char *const resolver_files[] = {
-	"/etc/resolv.conf", "/etc/hosts",       "/etc/nsswitch.conf", "/etc/gai.conf",
-	"/etc/host.conf",   "/etc/services",    "/etc/protocols",     "/etc/ssl",
-	"/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki",
+    "/etc/resolv.conf",
+    "/etc/hosts",
+    "/etc/nsswitch.conf",
+    "/etc/gai.conf",
+    "/etc/host.conf",
+    "/etc/services",
+    "/etc/protocols",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+    "/etc/ca-certificates.conf",
+    "/etc/pki",
 };
 static const char *const read_devices[] = {"/dev/zero", "/dev/urandom", "/dev/random"};
 
@@ -32,13 +44,13 @@ void praxis_config_init(praxis_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->limits = (praxis_limits){
-		.memory_bytes = PRAXIS_DEFAULT_MEMORY_BYTES,
-		.cpu_seconds = PRAXIS_DEFAULT_CPU_SECONDS,
-		.wall_seconds = PRAXIS_DEFAULT_WALL_SECONDS,
-		.max_procs = PRAXIS_DEFAULT_MAX_PROCS,
-		.max_output_bytes = PRAXIS_DEFAULT_MAX_OUTPUT_BYTES,
-		.max_open_files = PRAXIS_DEFAULT_MAX_OPEN_FILES,
-		.max_file_bytes = PRAXIS_DEFAULT_MAX_FILE_BYTES,
+	    .memory_bytes = PRAXIS_DEFAULT_MEMORY_BYTES,
+	    .cpu_seconds = PRAXIS_DEFAULT_CPU_SECONDS,
+	    .wall_seconds = PRAXIS_DEFAULT_WALL_SECONDS,
+	    .max_procs = PRAXIS_DEFAULT_MAX_PROCS,
+	    .max_output_bytes = PRAXIS_DEFAULT_MAX_OUTPUT_BYTES,
+	    .max_open_files = PRAXIS_DEFAULT_MAX_OPEN_FILES,
+	    .max_file_bytes = PRAXIS_DEFAULT_MAX_FILE_BYTES,
 	};
 	cfg->run_as_uid = -1;
 	cfg->run_as_gid = -1;
@@ -47,9 +59,9 @@ void praxis_config_init(praxis_config *cfg)
 static uint64_t fs_rights_for_abi(int abi)
 {
 	uint64_t all = LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_READ_DIR |
-		       LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR | LL_FS_MAKE_DIR |
-		       LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_BLOCK |
-		       LL_FS_MAKE_SYM;
+	               LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR | LL_FS_MAKE_DIR |
+	               LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_BLOCK |
+	               LL_FS_MAKE_SYM;
 	if (abi >= 2)
 		all |= LL_FS_REFER;
 	if (abi >= 3)
@@ -63,10 +75,11 @@ static uint64_t fs_rights_for_abi(int abi)
 static int missing(praxis_sandbox *sb, praxis_error *err, const char *what)
 {
 	if (!(sb->flags & PRAXIS_ALLOW_DEGRADED))
-		return praxis_fail(err, -EOPNOTSUPP,
-				   "cannot enforce the policy: %s (run with degraded mode allowed to "
-				   "accept this)",
-				   what);
+		return praxis_fail(
+		    err, -EOPNOTSUPP,
+		    "cannot enforce the policy: %s (run with degraded mode allowed to "
+		    "accept this)",
+		    what);
 	return strv_push(&sb->degradations, what);
 }
 
@@ -77,14 +90,17 @@ static int plan_landlock(praxis_sandbox *sb, praxis_error *err)
 	if (abi < 0) {
 		sb->use_landlock = false;
 		return missing(sb, err,
-			       abi == -EOPNOTSUPP
-				       ? "Landlock is disabled at boot (add landlock to the lsm= kernel parameter): filesystem rules are not enforced"
-				       : "Landlock is not built into this kernel: filesystem rules are not enforced");
+		               abi == -EOPNOTSUPP
+		                   ? "Landlock is disabled at boot (add landlock to the lsm= "
+		                     "kernel parameter): filesystem rules are not enforced"
+		                   : "Landlock is not built into this kernel: filesystem rules are "
+		                     "not enforced");
 	}
 	if (abi < 3 && (r = missing(sb, err, "Landlock ABI < 3: truncate() is not restricted")) < 0)
 		return r;
 	if (abi < 4 && sb->caps.net_http && !sb->caps.net_socket &&
-	    (r = missing(sb, err, "Landlock ABI < 4: network.http TCP ports are not restricted")) < 0)
+	    (r = missing(sb, err, "Landlock ABI < 4: network.http TCP ports are not restricted")) <
+	        0)
 		return r;
 
 	struct landlock_plan *p = &sb->landlock;
@@ -114,16 +130,18 @@ static int plan_landlock(praxis_sandbox *sb, praxis_error *err)
 		if ((r = landlock_plan_add_path(p, system_files[i], LL_READ, true, err)) < 0)
 			return r;
 	for (size_t i = 0; i < sizeof(read_devices) / sizeof(*read_devices); i++)
-		if ((r = landlock_plan_add_path(p, read_devices[i], LL_FS_READ_FILE, true, err)) < 0)
+		if ((r = landlock_plan_add_path(p, read_devices[i], LL_FS_READ_FILE, true, err)) <
+		    0)
 			return r;
 	if ((r = landlock_plan_add_path(p, "/dev/null",
-					LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE, true,
-					err)) < 0)
+	                                LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE, true,
+	                                err)) < 0)
 		return r;
 
 	if (sb->http_enforced) {
 		for (size_t i = 0; i < sizeof(resolver_files) / sizeof(*resolver_files); i++)
-			if ((r = landlock_plan_add_path(p, resolver_files[i], LL_READ, true, err)) < 0)
+			if ((r = landlock_plan_add_path(p, resolver_files[i], LL_READ, true, err)) <
+			    0)
 				return r;
 		for (size_t i = 0; i < sb->http.n_ports; i++)
 			if ((r = landlock_plan_add_port(p, sb->http.ports[i])) < 0)
@@ -158,7 +176,7 @@ static int plan_landlock(praxis_sandbox *sb, praxis_error *err)
 		}
 		for (size_t i = 0; r >= 0 && i < files.n; i++)
 			r = landlock_plan_add_path(p, files.v[i], LL_FS_READ_FILE | LL_FS_EXECUTE,
-						   false, err);
+			                           false, err);
 		strv_free(&files);
 		if (r < 0)
 			return r;
@@ -180,13 +198,13 @@ static void plan_rlimits(praxis_sandbox *sb)
 	 * uid 0 is exempt, so root hosts rely on the supervisor. */
 	if (l->max_procs > 0)
 		sb->rlimits[sb->n_rlimits++] =
-			(struct child_rlimit){RLIMIT_NPROC, {l->max_procs, l->max_procs}};
+		    (struct child_rlimit){RLIMIT_NPROC, {l->max_procs, l->max_procs}};
 	if (l->max_open_files > 0)
 		sb->rlimits[sb->n_rlimits++] =
-			(struct child_rlimit){RLIMIT_NOFILE, {l->max_open_files, l->max_open_files}};
+		    (struct child_rlimit){RLIMIT_NOFILE, {l->max_open_files, l->max_open_files}};
 	if (l->max_file_bytes > 0)
 		sb->rlimits[sb->n_rlimits++] =
-			(struct child_rlimit){RLIMIT_FSIZE, {l->max_file_bytes, l->max_file_bytes}};
+		    (struct child_rlimit){RLIMIT_FSIZE, {l->max_file_bytes, l->max_file_bytes}};
 }
 
 static bool has_capabilities(void)
@@ -204,8 +222,8 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 	if (cfg->run_as_uid >= 0 || cfg->run_as_gid >= 0) {
 		if (!root)
 			return praxis_fail(err, -EPERM,
-					   "run_as_uid/gid needs a root host (running as uid %u)",
-					   (unsigned)geteuid());
+			                   "run_as_uid/gid needs a root host (running as uid %u)",
+			                   (unsigned)geteuid());
 		sb->set_ids = true;
 		sb->uid = (uid_t)(cfg->run_as_uid >= 0 ? cfg->run_as_uid : 65534);
 		sb->gid = (gid_t)(cfg->run_as_gid >= 0 ? cfg->run_as_gid : (int64_t)sb->uid);
@@ -213,8 +231,8 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 	if (sb->flags & PRAXIS_NET_NAMESPACE) {
 		if (sb->caps.net_socket || sb->caps.net_http)
 			return praxis_fail(err, -EINVAL,
-					   "an empty network namespace and a network capability "
-					   "exclude each other");
+			                   "an empty network namespace and a network capability "
+			                   "exclude each other");
 		sb->clone_flags |= CLONE_NEWNET | (root ? 0 : CLONE_NEWUSER);
 	}
 	if (!(sb->flags & PRAXIS_NO_PID_NAMESPACE)) {
@@ -240,12 +258,17 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 	/* A "root" inside another sandbox has no capabilities (and its
 	 * securebits are locked already): nothing to drop, no CAP_SETPCAP. */
 	sb->drop_privileged_caps = (root && has_capabilities() && !(sb->set_ids && sb->uid != 0)) ||
-				   (sb->clone_flags & CLONE_NEWUSER);
+	                           (sb->clone_flags & CLONE_NEWUSER);
 	plan_rlimits(sb);
 	return 0;
 }
 
 int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_error *err)
+{
+	return sandbox_new(cfg, false, ret, err);
+}
+
+int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, praxis_error *err)
 {
 	if (!cfg || !ret)
 		return praxis_fail(err, -EINVAL, "praxis_sandbox_new: missing argument");
@@ -288,13 +311,15 @@ int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_er
 	if ((r = plan_landlock(sb, err)) < 0)
 		goto fail;
 	sb->seccomp_opts = (struct seccomp_options){
-		.subprocess = sb->caps.subprocess.granted,
-		.net_socket = sb->caps.net_socket,
-		.net_http = sb->caps.net_http,
-		.pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,
-		.notify_net = sb->http_enforced,
-		.metadata = sb->caps.fs_write.granted &&
-			    (sb->caps.fs_write.whole || sb->caps.fs_write.items.n == 0),
+	    /* A zygote forks its calls; each call then loads a filter
+	     * that takes process creation away again (zygote.c). */
+	    .subprocess = sb->caps.subprocess.granted || zygote,
+	    .net_socket = sb->caps.net_socket,
+	    .net_http = sb->caps.net_http,
+	    .pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,
+	    .notify_net = sb->http_enforced,
+	    .metadata = sb->caps.fs_write.granted &&
+	                (sb->caps.fs_write.whole || sb->caps.fs_write.items.n == 0),
 	};
 	if ((r = seccomp_build(&sb->seccomp_opts, &sb->bpf, err)) < 0)
 		goto fail;
@@ -386,8 +411,9 @@ char *praxis_sandbox_describe(const praxis_sandbox *sb)
 	if (sb->clone_flags & CLONE_NEWNET)
 		fprintf(f, "network: empty network namespace\n");
 	fprintf(f, "process: %s%s, capabilities dropped, no_new_privs\n",
-		sb->clone_flags & CLONE_NEWPID ? "new pid namespace" : "process group (no pid namespace)",
-		sb->clone_flags & CLONE_NEWUSER ? " in a new user namespace" : "");
+	        sb->clone_flags & CLONE_NEWPID ? "new pid namespace"
+	                                       : "process group (no pid namespace)",
+	        sb->clone_flags & CLONE_NEWUSER ? " in a new user namespace" : "");
 	if (sb->set_ids)
 		fprintf(f, "process: runs as uid %u gid %u\n", sb->uid, sb->gid);
 	for (size_t i = 0; i < sb->withheld.n; i++)
@@ -409,7 +435,7 @@ char *praxis_sandbox_describe(const praxis_sandbox *sb)
 const char *praxis_limit_name(praxis_limit_kind kind)
 {
 	static const char *const names[] = {"none",      "memory", "cpu",      "wall",
-					    "processes", "output", "file_size"};
+	                                    "processes", "output", "file_size"};
 	return (unsigned)kind < sizeof(names) / sizeof(*names) ? names[kind] : "unknown";
 }
 

@@ -4,9 +4,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "audit.h"
 #include "capability.h"
 #include "child.h"
-#include "audit.h"
 #include "landlock.h"
 #include "net_policy.h"
 #include "notify.h"
@@ -14,7 +14,7 @@
 #include "strv.h"
 #include "tree_sampler.h"
 
-#define MAX_RLIMITS 8
+#define MAX_RLIMITS      8
 #define CHILD_STACK_SIZE (64 * 1024)
 
 /* A compiled sandbox. Immutable after praxis_sandbox_new(), so runs on many
@@ -27,7 +27,7 @@ struct praxis_sandbox {
 	bool use_landlock;
 	struct landlock_plan landlock;
 	struct seccomp_options seccomp_opts;
-	struct bpf_program bpf;        /* enforcement only (audit off) */
+	struct bpf_program bpf; /* enforcement only (audit off) */
 	struct seccomp_options notify_opts;
 	struct bpf_program bpf_notify; /* with audit notifications; built on first need */
 	pthread_mutex_t notify_lock;
@@ -35,7 +35,7 @@ struct praxis_sandbox {
 	praxis_audit_callback audit_callback;
 	void *audit_userdata;
 	size_t audit_max_records;
-	char *caps_text; /* for run.start records */
+	char *caps_text;    /* for run.start records */
 	bool http_enforced; /* network.http without network.socket */
 	struct http_policy http;
 	struct strv env;          /* the plugin's environment */
@@ -53,6 +53,9 @@ struct praxis_sandbox {
 	size_t n_rlimits;
 };
 
+/* sandbox.c: praxis_sandbox_new(), or with ZYGOTE the variant a plugin's
+ * zygote runs under: its seccomp filter allows process creation. */
+int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, praxis_error *err);
 /* sandbox.c: the audit level of a run (COLLECT: the caller wants the log). */
 praxis_audit_level sandbox_audit_level(const praxis_sandbox *sb, bool collect);
 /* sandbox.c: the filter with audit notifications, built once on first need. */
@@ -60,7 +63,7 @@ int sandbox_notify_filter(praxis_sandbox *sb, const struct bpf_program **ret, pr
 
 /* spawn.c: clone the child into CLONE_FLAGS (namespaces) with a pidfd. */
 int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *ret_pidfd,
-		pid_t *ret_pid);
+                pid_t *ret_pid);
 
 /* supervise.c: the per-run event loop. */
 struct output_buffer {
@@ -71,12 +74,12 @@ struct output_buffer {
 struct run_state {
 	int pidfd;
 	pid_t pid;
-	int sync_fd;         /* host end; -1 after the child exec'd */
-	bool group_kill;     /* no pid namespace: kill the process group at the end */
-	double wall_limit;   /* seconds, 0 = none */
+	int sync_fd;       /* host end; -1 after the child exec'd */
+	bool group_kill;   /* no pid namespace: kill the process group at the end */
+	double wall_limit; /* seconds, 0 = none */
 	struct timespec start;
 	/* filled in */
-	int setup_step;      /* child_step when the child failed before exec */
+	int setup_step; /* child_step when the child failed before exec */
 	int setup_errno;
 	int notify_fd;
 	struct notify_ctx *notify; /* NULL: no audit notifications */
@@ -96,9 +99,13 @@ struct run_state {
 	double tree_user;
 	bool wall_fired;
 	praxis_limit_kind limit;
-	bool have_status;        /* the reaper reported how the plugin ended */
+	bool have_status; /* the reaper reported how the plugin ended */
 	struct child_msg status;
 };
+
+/* run.c: a fresh run id; the "run.end" record of a finished run. */
+uint64_t run_new_id(void);
+void run_audit_end(struct audit_sink *sink, pid_t pid, const praxis_result *res);
 
 int supervise(struct run_state *rs, praxis_result *result, praxis_error *err);
 

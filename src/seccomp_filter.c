@@ -27,10 +27,10 @@
 
 /* Syscalls notified for the audit log only (Landlock decides them). */
 static const char *const audited_syscalls[] = {
-	"open", "openat", "openat2", "creat", "mkdir", "mkdirat", "mknod", "mknodat", "unlink",
-	"unlinkat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat", "symlink",
-	"symlinkat", "truncate", "execve", "execveat", "connect", "bind", "sendmsg", "sendmmsg",
-	NULL,
+    "open",    "openat", "openat2",  "creat",     "mkdir",    "mkdirat",  "mknod",
+    "mknodat", "unlink", "unlinkat", "rmdir",     "rename",   "renameat", "renameat2",
+    "link",    "linkat", "symlink",  "symlinkat", "truncate", "execve",   "execveat",
+    "connect", "bind",   "sendmsg",  "sendmmsg",  NULL,
 };
 
 #define LOW32 0xffffffffULL
@@ -42,7 +42,7 @@ struct builder {
 
 /* A denial: an errno in the kernel, or a notification when auditing. */
 static int deny(struct builder *b, int nr, int error, unsigned n_args,
-		const struct scmp_arg_cmp *args)
+                const struct scmp_arg_cmp *args)
 {
 	uint32_t action = b->o->notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO((uint32_t)error);
 	return seccomp_rule_add_array(b->ctx, action, nr, n_args, args);
@@ -111,9 +111,9 @@ static int add_process_rules(struct builder *b)
 	 * ENOSYS so libc falls back to clone(), whose flags we can check. */
 	if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
 		return r;
-	static const uint64_t ns_flags[] = {CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS,
-					    CLONE_NEWIPC,  CLONE_NEWUSER,   CLONE_NEWPID,
-					    CLONE_NEWNET};
+	static const uint64_t ns_flags[] = {CLONE_NEWNS,  CLONE_NEWCGROUP, CLONE_NEWUTS,
+	                                    CLONE_NEWIPC, CLONE_NEWUSER,   CLONE_NEWPID,
+	                                    CLONE_NEWNET};
 	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(*ns_flags); i++) {
 		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
 		if ((r = deny(b, SCMP_SYS(clone), EPERM, 1, &c)) < 0)
@@ -149,7 +149,7 @@ static int add_misc_rules(struct builder *b)
 			return r;
 	}
 	struct scmp_arg_cmp listener = SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-					       SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	                                       SECCOMP_FILTER_FLAG_NEW_LISTENER);
 	if ((r = deny(b, SCMP_SYS(seccomp), EPERM, 1, &listener)) < 0)
 		return r;
 	if (!b->o->metadata && (r = deny_named(b, metadata_syscalls)) < 0)
@@ -186,7 +186,7 @@ static int add_net_rules(struct builder *b)
 	int r;
 	for (const char *const *name = net; *name; name++)
 		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY,
-					  seccomp_syscall_resolve_name(*name), 0)) < 0)
+		                          seccomp_syscall_resolve_name(*name), 0)) < 0)
 			return r;
 	struct scmp_arg_cmp has_addr = SCMP_A4(SCMP_CMP_NE, 0);
 	return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, has_addr);
@@ -261,13 +261,13 @@ unsigned seccomp_options_key(const struct seccomp_options *o)
 bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
 {
 	*o = (struct seccomp_options){
-		.subprocess = key & 1,
-		.net_socket = key & 2,
-		.net_http = key & 4,
-		.pid_namespace = key & 8,
-		.metadata = key & 16,
-		.notify = key & 32,
-		.notify_net = key & 64,
+	    .subprocess = key & 1,
+	    .net_socket = key & 2,
+	    .net_http = key & 4,
+	    .pid_namespace = key & 8,
+	    .metadata = key & 16,
+	    .notify = key & 32,
+	    .notify_net = key & 64,
 	};
 	/* notify_net is exactly "network.http without network.socket" */
 	return o->notify_net == (o->net_http && !o->net_socket);
@@ -305,11 +305,45 @@ int seccomp_compile(const struct seccomp_options *o, struct bpf_program *p, prax
 	int r = export_to_memory(ctx, false, &buf, &size);
 	seccomp_release(ctx);
 	if (r >= 0 && (size == 0 || size % sizeof(struct sock_filter) != 0 ||
-		       size / sizeof(struct sock_filter) > BPF_MAXINSNS))
+	               size / sizeof(struct sock_filter) > BPF_MAXINSNS))
 		r = -E2BIG;
 	if (r < 0) {
 		free(buf);
 		return praxis_fail(err, r, "exporting the seccomp filter failed: %s", strerror(-r));
+	}
+	p->insns = buf;
+	p->len = (unsigned short)(size / sizeof(struct sock_filter));
+	return 0;
+}
+
+/* A zygote call's filter, loaded on top of the plugin's: the zygote may
+ * create processes, its calls may not (threads yes), nor exec anything. */
+int seccomp_compile_call_filter(struct bpf_program *p, praxis_error *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return praxis_fail(err, -ENOMEM, "seccomp_init failed");
+	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	struct scmp_arg_cmp not_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, not_thread);
+	const int denied[] = {SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(execve),
+	                      SCMP_SYS(execveat)};
+	for (unsigned i = 0; r >= 0 && i < sizeof(denied) / sizeof(*denied); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied[i], 0);
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	void *buf = NULL;
+	size_t size = 0;
+	if (r >= 0)
+		r = export_to_memory(ctx, false, &buf, &size);
+	seccomp_release(ctx);
+	if (r >= 0 && (size == 0 || size % sizeof(struct sock_filter) != 0))
+		r = -E2BIG;
+	if (r < 0) {
+		free(buf);
+		return praxis_fail(err, r, "building the zygote call filter failed: %s",
+		                   strerror(-r));
 	}
 	p->insns = buf;
 	p->len = (unsigned short)(size / sizeof(struct sock_filter));

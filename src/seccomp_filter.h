@@ -13,7 +13,7 @@ struct seccomp_options {
 	bool metadata;      /* chmod/chown/xattr/utimes allowed (filesystem.write whole) */
 	bool notify;        /* audit: route audited syscalls to the supervisor */
 	bool notify_net;    /* network.http: connect/send* go to the supervisor, which
-			       performs allowed ones itself (race-free) */
+	                       performs allowed ones itself (race-free) */
 };
 
 struct bpf_program {
@@ -38,6 +38,9 @@ struct prebuilt_filter {
 	const struct sock_filter *insns;
 	unsigned short len;
 };
+/* The filter every call of a zygote loads on top of the plugin's: no
+ * process creation, no exec. */
+int seccomp_compile_call_filter(struct bpf_program *p, praxis_error *err);
 void bpf_program_free(struct bpf_program *p);
 /* Human-readable rules (libseccomp's PFC text); caller frees. */
 char *seccomp_describe(const struct seccomp_options *o);

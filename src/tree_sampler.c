@@ -25,13 +25,6 @@ void tree_sampler_free(struct tree_sampler *t)
 	memset(t, 0, sizeof(*t));
 }
 
-struct stat_line {
-	unsigned long long utime, stime;
-	long long cutime, cstime;
-	long threads;
-	long long rss_pages;
-};
-
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -45,7 +38,7 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return n;
 }
 
-static int read_stat(pid_t pid, struct stat_line *s)
+int proc_stat_read(pid_t pid, struct stat_line *s)
 {
 	char path[32], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -56,9 +49,9 @@ static int read_stat(pid_t pid, struct stat_line *s)
 	if (!p)
 		return -EIO;
 	int got = sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d "
-			 "%ld %*d %*u %*u %lld",
-			 &s->utime, &s->stime, &s->cutime, &s->cstime, &s->threads, &s->rss_pages);
+	                 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d "
+	                 "%ld %*d %*u %*u %lld",
+	                 &s->utime, &s->stime, &s->cutime, &s->cstime, &s->threads, &s->rss_pages);
 	return got == 6 ? 0 : -EIO;
 }
 
@@ -140,16 +133,18 @@ int tree_sample(struct tree_sampler *t, struct tree_usage *out)
 	for (size_t i = 0; r >= 0 && i < t->n; i++) {
 		pid_t pid = t->queue[i];
 		struct stat_line s;
-		if (read_stat(pid, &s) < 0)
+		if (proc_stat_read(pid, &s) < 0)
 			continue; /* gone since its parent listed it */
-		double reaped = (double)((unsigned long long)s.cutime + (unsigned long long)s.cstime) /
-				(double)hz;
+		double reaped =
+		    (double)((unsigned long long)s.cutime + (unsigned long long)s.cstime) /
+		    (double)hz;
 		out->cpu_seconds += reaped;
 		out->user_seconds += (double)s.cutime / (double)hz;
 		if (pid != t->root) {
 			/* the root is the run's reaper, a fork of the host whose
 			 * pages are not the plugin's: only what it reaped counts */
-			out->rss_bytes += (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
+			out->rss_bytes +=
+			    (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
 			out->cpu_seconds += (double)(s.utime + s.stime) / (double)hz;
 			out->user_seconds += (double)s.utime / (double)hz;
 			out->tasks += (unsigned)(s.threads > 0 ? s.threads : 1);

@@ -20,6 +20,16 @@ struct tree_usage {
 	unsigned processes;
 };
 
+/* The fields of /proc/PID/stat the samplers use (clock ticks, pages). */
+struct stat_line {
+	unsigned long long utime, stime;
+	long long cutime, cstime;
+	long threads;
+	long long rss_pages;
+};
+
+int proc_stat_read(pid_t pid, struct stat_line *s);
+
 void tree_sampler_init(struct tree_sampler *t, pid_t root);
 void tree_sampler_free(struct tree_sampler *t);
 int tree_sample(struct tree_sampler *t, struct tree_usage *out);

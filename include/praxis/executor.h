@@ -141,6 +141,12 @@ typedef struct praxis_executor_config {
 	size_t max_result_bytes; /* stdout of a run; 0 = 1 MiB */
 	size_t max_stderr_bytes; /* kept in the result; 0 = 64 KiB */
 	bool collect_audit;      /* keep each run's records in its result */
+	/* Shared-object plugins: serve calls from a zygote, one per plugin,
+	 * loaded once under the plugin's sandbox, that forks a process per
+	 * call (docs/executor.md). Init: true. Plugins that may not use one
+	 * (system.subprocess, environment.write, or a load that leaves threads
+	 * or processes behind) get a fresh run per call whatever this says. */
+	bool use_zygote;
 } praxis_executor_config;
 
 typedef enum praxis_exec_status {

@@ -1,0 +1,122 @@
+/* The executor's side of zygotes: start a plugin's zygote on its first
+ * call, replace it when it dies (up to ZYGOTE_MAX_DEATHS times), and turn
+ * a call in it into an executor result. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "executor_internal.h"
+#include "sandbox_internal.h"
+
+#define DEFAULT_START_TIMEOUT 30.0 /* seconds to load an object, without a wall limit */
+
+static void entry_fallback_audit(const praxis_audit_record *rec, void *userdata)
+{
+	const struct plugin_entry *e = userdata;
+	if (e->sb->audit_callback)
+		e->sb->audit_callback(rec, e->sb->audit_userdata);
+}
+
+static int start_zygote(praxis_executor *ex, struct plugin_entry *e, praxis_error *err)
+{
+	struct zygote *z = NULL;
+	praxis_sandbox *zsb = NULL;
+	bool audited = sandbox_audit_level(e->sb, ex->collect_audit) != PRAXIS_AUDIT_OFF;
+	int r = zygote_new(entry_fallback_audit, e, &z);
+	if (r < 0)
+		return praxis_fail(err, r, "out of memory");
+	r = factory_zygote_sandbox(ex->factory, e->m, &e->pp, audited ? zygote_audit_route : NULL,
+	                           audited ? z : NULL, &zsb, err);
+	if (r < 0) {
+		zygote_free(z);
+		return r;
+	}
+	double wall = e->pp.limits.wall_seconds;
+	struct zygote_spec spec = {
+	    .runner = e->argv[0],
+	    .so_path = e->m->entry,
+	    .symbol = e->m->symbol,
+	    .cwd = e->m->dir,
+	    .scope_calls = e->sb->use_landlock && e->sb->landlock.abi >= 6,
+	    .start_timeout = wall > 0 ? wall : DEFAULT_START_TIMEOUT,
+	};
+	r = zygote_start(z, zsb, &spec, err);
+	if (r < 0) {
+		zygote_free(z);
+		return r;
+	}
+	e->zygote = z;
+	return 0;
+}
+
+/* The entry's live zygote, started if need be; NULL when it has none. */
+static struct zygote *live_zygote(praxis_executor *ex, struct plugin_entry *e)
+{
+	pthread_mutex_lock(&e->zlock);
+	if (e->zygote && zygote_dead(e->zygote)) {
+		e->dead_zygotes[e->n_dead_zygotes++] = e->zygote;
+		e->zygote = NULL;
+		if (e->n_dead_zygotes == ZYGOTE_MAX_DEATHS)
+			e->zygote_ok = false;
+	}
+	if (!e->zygote && e->zygote_ok) {
+		praxis_error err = {0};
+		/* Refused (the object cannot be loaded, or leaves threads or
+		 * processes behind): fresh runs say why, call by call. */
+		if (start_zygote(ex, e, &err) < 0)
+			e->zygote_ok = false;
+	}
+	struct zygote *z = e->zygote;
+	pthread_mutex_unlock(&e->zlock);
+	return z;
+}
+
+int executor_zygote_call(praxis_executor *ex, struct plugin_entry *e, int params_fd,
+                         struct exec_cancel *cancel, praxis_exec_result *res, praxis_error *err)
+{
+	struct zygote *z = live_zygote(ex, e);
+	if (!z)
+		return -EAGAIN;
+	const praxis_sandbox *sb = e->sb;
+	bool collect = ex->collect_audit;
+	struct audit_sink sink = {
+	    .plugin = sb->plugin_name,
+	    .run_id = run_new_id(),
+	    .level = sandbox_audit_level(sb, collect),
+	    .callback = sb->audit_callback,
+	    .userdata = sb->audit_userdata,
+	};
+	if (collect && !(sink.log = audit_log_new(sb->audit_max_records)))
+		return praxis_fail(err, -ENOMEM, "out of memory");
+	struct zygote_call_spec spec = {
+	    .params_fd = params_fd,
+	    .limits = e->pp.limits,
+	    .sink = &sink,
+	    .target = e->m->entry,
+	    .cancel = cancel,
+	};
+	praxis_result run;
+	int r = zygote_call(z, &spec, &run, err);
+	if (r < 0) {
+		audit_log_free(sink.log);
+		/* Cancel was promised a kill of this call: no fresh run then. */
+		if (r == -EPIPE && cancel && exec_cancel_requested(cancel))
+			return praxis_fail(err, -ECANCELED, "cancelled before the plugin started");
+		return r == -EPIPE ? -EAGAIN : r;
+	}
+	audit_finish(&sink);
+	run.audit = sink.log;
+	exec_result_fill(ex, e, &run, res);
+	praxis_result_release(&run);
+	return 0;
+}
+
+void executor_zygote_clear(struct plugin_entry *e)
+{
+	zygote_free(e->zygote);
+	e->zygote = NULL;
+	for (unsigned i = 0; i < e->n_dead_zygotes; i++)
+		zygote_free(e->dead_zygotes[i]);
+	e->n_dead_zygotes = 0;
+}

@@ -1,0 +1,36 @@
+/* What zygote.c (start, stop, audit routing) and zygote_call.c share. */
+#ifndef PRAXIS_ZYGOTE_INTERNAL_H
+#define PRAXIS_ZYGOTE_INTERNAL_H
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "audit.h"
+#include "praxis/executor.h"
+
+/* A call whose process makes audited syscalls: records from its pid are its own. */
+struct call_route {
+	struct call_route *next;
+	pid_t pid;
+	struct audit_sink *sink;
+};
+
+struct zygote {
+	pthread_mutex_t lock; /* routes */
+	struct call_route *routes;
+	praxis_audit_callback fallback;
+	void *fallback_userdata;
+	praxis_sandbox *sb;
+	praxis_async *run;
+	int control;  /* SOCK_SEQPACKET to the zygote's stdin */
+	bool wait_go; /* calls wait until their pid is routed (audit on) */
+	atomic_bool dead;
+	_Atomic uint64_t run_id; /* the zygote's own run, from its "run.start" */
+	char start_reason[1024]; /* of each call's "run.start" record */
+};
+
+void route_add(struct zygote *z, struct call_route *r);
+void route_remove(struct zygote *z, struct call_route *r);
+
+#endif
