@@ -2,10 +2,12 @@
  *
  * It is exec'd once under the plugin's sandbox, whose seccomp filter here
  * allows process creation (and nothing else more). It loads the object
- * once, then for each call received from the host forks a child that
- * takes the call's own fds, enters a Landlock domain of its own (so it
- * cannot signal the zygote or other calls), loads the call filter the
- * host sent (no process creation, no exec), and calls the plugin.
+ * once, then keeps one "spare" child forked ahead: the spare enters a
+ * Landlock domain of its own (so it cannot signal the zygote or other
+ * calls), loads the call filter the host sent (no process creation, no
+ * exec), sets the call's RLIMIT_CPU and waits. A call from the host is
+ * handed to the spare with its fds, and the next spare is forked while it
+ * runs: fork and setup stay off a call's path.
  *
  * Plugin code never runs in the zygote after loading: children come from
  * _Fork() (no atfork handlers), signals stay blocked here, the zygote ends
@@ -58,9 +60,18 @@ struct call_slot {
 	int reply;
 };
 
+/* The process the next call will run in, forked ahead of it. */
+struct spare {
+	pid_t pid;
+	int pidfd;
+	int sock; /* -1: none */
+};
+
 struct zygote {
 	int control;
 	uint32_t flags;
+	uint64_t cpu_seconds; /* RLIMIT_CPU of each call, 0 = none */
+	struct spare spare;
 	struct sock_fprog filter;
 	praxis_plugin_fn fn;
 	sigset_t call_mask; /* the signal mask calls start with */
@@ -99,6 +110,7 @@ static int receive_init(struct zygote *z)
 	memcpy(insns, buf + sizeof(init), init.n_insns * sizeof(*insns));
 	z->filter = (struct sock_fprog){.len = (unsigned short)init.n_insns, .filter = insns};
 	z->flags = init.flags;
+	z->cpu_seconds = init.cpu_seconds;
 	return 0;
 }
 
@@ -150,7 +162,75 @@ _Noreturn static void child_fail(const char *what)
 	_exit(125);
 }
 
-_Noreturn static void run_call(struct zygote *z, int fds[ZFD_COUNT], uint64_t cpu_seconds)
+/* Send MSG with N fds (SCM_RIGHTS). */
+static int send_with_fds(int fd, const void *msg, size_t len, const int *fds, int n)
+{
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * ZFD_COUNT)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (n > 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* Receive a message of exactly LEN bytes with exactly ZFD_COUNT fds.
+ * Returns 1 when so, 0 at EOF, -2 to try again, -1 for anything else
+ * (its fds closed). */
+static int recv_call(int fd, void *msg, size_t len, int fds[ZFD_COUNT])
+{
+	struct iovec iov = {.iov_base = msg, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * ZFD_COUNT)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = u.buf,
+	                    .msg_controllen = sizeof(u.buf)};
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return -2;
+	if (n == 0)
+		return 0;
+	int n_fds = 0;
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k; i++) {
+			int one;
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n_fds < ZFD_COUNT)
+				fds[n_fds++] = one;
+			else
+				close(one);
+		}
+	}
+	struct zmsg_hdr hdr = {0};
+	if (n >= (ssize_t)sizeof(hdr))
+		memcpy(&hdr, msg, sizeof(hdr));
+	if (n == (ssize_t)len && !(mh.msg_flags & MSG_CTRUNC) && n_fds == ZFD_COUNT &&
+	    hdr.magic == ZYGOTE_MAGIC && hdr.type == ZMSG_CALL)
+		return 1;
+	for (int i = 0; i < n_fds; i++)
+		close(fds[i]);
+	return -1;
+}
+
+/* A spare: forked ahead of its call, it does all that does not need the
+ * call (limits, its Landlock domain, the call filter) and waits for the
+ * call's fds from the zygote on SOCK. Runs no plugin code until then. */
+_Noreturn static void spare_main(struct zygote *z, int sock)
 {
 	/* Nothing of the zygote's or of other calls stays open here. */
 	close(z->control);
@@ -158,7 +238,30 @@ _Noreturn static void run_call(struct zygote *z, int fds[ZFD_COUNT], uint64_t cp
 		close(z->slots[i].pidfd);
 		close(z->slots[i].reply);
 	}
-	/* Move the call's fds above 4 first, so that placing them cannot
+	if (z->cpu_seconds) {
+		struct rlimit rl = {z->cpu_seconds, z->cpu_seconds + 1};
+		if (setrlimit(RLIMIT_CPU, &rl) < 0)
+			child_fail("RLIMIT_CPU");
+	}
+	if (z->flags & ZINIT_SCOPE_CALLS) {
+		struct ll_scope_attr attr = {.scoped =
+		                                 LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX_SOCKET};
+		int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+		if (rs < 0 || syscall(SYS_landlock_restrict_self, rs, 0) < 0)
+			child_fail("Landlock call domain");
+		close(rs);
+	}
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &z->filter) < 0)
+		child_fail("call seccomp filter");
+	struct zmsg_call call;
+	int fds[ZFD_COUNT];
+	int got;
+	while ((got = recv_call(sock, &call, sizeof(call), fds)) == -2)
+		;
+	if (got != 1)
+		_exit(0); /* retired: the zygote is ending */
+	close(sock);
+	/* Move the call's fds above 9 first, so that placing them cannot
 	 * overwrite one another. */
 	for (int i = 0; i < ZFD_COUNT; i++) {
 		int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
@@ -173,21 +276,6 @@ _Noreturn static void run_call(struct zygote *z, int fds[ZFD_COUNT], uint64_t cp
 		child_fail("fds");
 	for (int i = 0; i < ZFD_COUNT; i++)
 		close(fds[i]);
-	if (cpu_seconds) {
-		struct rlimit rl = {cpu_seconds, cpu_seconds + 1};
-		if (setrlimit(RLIMIT_CPU, &rl) < 0)
-			child_fail("RLIMIT_CPU");
-	}
-	if (z->flags & ZINIT_SCOPE_CALLS) {
-		struct ll_scope_attr attr = {.scoped =
-		                                 LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX_SOCKET};
-		int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-		if (rs < 0 || syscall(SYS_landlock_restrict_self, rs, 0) < 0)
-			child_fail("Landlock call domain");
-		close(rs);
-	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &z->filter) < 0)
-		child_fail("call seccomp filter");
 	if (z->flags & ZINIT_WAIT_GO) {
 		char go;
 		if (read(4, &go, 1) != 1)
@@ -200,89 +288,89 @@ _Noreturn static void run_call(struct zygote *z, int fds[ZFD_COUNT], uint64_t cp
 	_exit(rc);
 }
 
+/* Fork the next spare. _Fork: no atfork handler of the plugin runs, here
+ * or in the child. */
+static int prepare_spare(struct zygote *z)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid_t pid = _Fork();
+	if (pid == 0) {
+		close(sv[0]);
+		spare_main(z, sv[1]);
+	}
+	int e = errno;
+	close(sv[1]);
+	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (pid > 0 && pidfd < 0) {
+		e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (pidfd < 0) {
+		close(sv[0]);
+		return -e;
+	}
+	z->spare = (struct spare){pid, pidfd, sv[0]};
+	return 0;
+}
+
+static void drop_spare(struct zygote *z)
+{
+	if (z->spare.sock < 0)
+		return;
+	close(z->spare.sock); /* EOF: an idle spare exits */
+	syscall(SYS_pidfd_send_signal, z->spare.pidfd, SIGKILL, NULL, 0);
+	waitpid(z->spare.pid, NULL, 0);
+	close(z->spare.pidfd);
+	z->spare = (struct spare){.sock = -1};
+}
+
 static void reply(int fd, const void *msg, size_t len, int pass_fd)
 {
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (pass_fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	if (send_with_fds(fd, msg, len, &pass_fd, pass_fd >= 0 ? 1 : 0) < 0) {
+		/* the host gave up on the call: nothing to tell */
 	}
-	ssize_t ignored = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	(void)ignored;
 }
 
 /* One message from the host. Returns false at EOF (the host is done). */
 static bool take_call(struct zygote *z)
 {
 	struct zmsg_call call;
-	struct iovec iov = {.iov_base = &call, .iov_len = sizeof(call)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * ZFD_COUNT)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	ssize_t n = recvmsg(z->control, &mh, MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return true;
-	if (n <= 0)
+	int fds[ZFD_COUNT];
+	int got = recv_call(z->control, &call, sizeof(call), fds);
+	if (got == 0)
 		return false;
-	int fds[ZFD_COUNT], n_fds = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (int i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (n_fds < ZFD_COUNT)
-				fds[n_fds++] = fd;
-			else
-				close(fd);
-		}
+	if (got < 0)
+		return true; /* not a call: ignored */
+	/* Hand the call to the spare; a spare that died idle is replaced once. */
+	int r = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (z->spare.sock < 0 && (r = prepare_spare(z)) < 0)
+			break;
+		if ((r = send_with_fds(z->spare.sock, &call, sizeof(call), fds, ZFD_COUNT)) == 0)
+			break;
+		r = -errno;
+		drop_spare(z);
 	}
-	bool valid = n == (ssize_t)sizeof(call) && !(mh.msg_flags & MSG_CTRUNC) &&
-	             call.hdr.magic == ZYGOTE_MAGIC && call.hdr.type == ZMSG_CALL &&
-	             n_fds == ZFD_COUNT;
-	if (!valid) {
-		for (int i = 0; i < n_fds; i++)
-			close(fds[i]);
-		return true;
-	}
-	/* _Fork: no atfork handler of the plugin runs, here or in the child. */
-	pid_t pid = _Fork();
-	if (pid == 0)
-		run_call(z, fds, call.cpu_seconds);
-	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	if (pid > 0 && pidfd < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	if (pidfd < 0) {
-		struct zmsg_failed f = {{ZYGOTE_MAGIC, ZMSG_FAILED}, errno, 0};
+	if (r < 0) {
+		struct zmsg_failed f = {{ZYGOTE_MAGIC, ZMSG_FAILED}, -r, 0};
 		reply(fds[ZFD_REPLY], &f, sizeof(f), -1);
 		for (int i = 0; i < ZFD_COUNT; i++)
 			close(fds[i]);
 		return true;
 	}
 	struct zmsg_hdr started = {ZYGOTE_MAGIC, ZMSG_STARTED};
-	reply(fds[ZFD_REPLY], &started, sizeof(started), pidfd);
+	reply(fds[ZFD_REPLY], &started, sizeof(started), z->spare.pidfd);
 	for (int i = 0; i < ZFD_COUNT; i++)
 		if (i != ZFD_REPLY)
 			close(fds[i]);
-	z->slots[z->n_slots++] = (struct call_slot){pid, pidfd, fds[ZFD_REPLY]};
+	close(z->spare.sock);
+	z->slots[z->n_slots++] = (struct call_slot){z->spare.pid, z->spare.pidfd, fds[ZFD_REPLY]};
+	z->spare = (struct spare){.sock = -1};
+	/* The next call's process, made while this one runs. */
+	prepare_spare(z);
 	return true;
 }
 
@@ -308,23 +396,27 @@ static void reap(struct zygote *z, unsigned i)
 
 static int serve(struct zygote *z)
 {
-	struct pollfd pfd[ZYGOTE_MAX_CALLS + 1];
+	struct pollfd pfd[ZYGOTE_MAX_CALLS + 2];
 	for (;;) {
 		/* Calls beyond the bound wait in the socket until one ends. */
 		bool take = z->n_slots < ZYGOTE_MAX_CALLS;
 		pfd[0] = (struct pollfd){.fd = take ? z->control : -1, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = z->spare.sock >= 0 ? z->spare.pidfd : -1,
+		                         .events = POLLIN};
 		for (unsigned i = 0; i < z->n_slots; i++)
-			pfd[i + 1] = (struct pollfd){.fd = z->slots[i].pidfd, .events = POLLIN};
+			pfd[i + 2] = (struct pollfd){.fd = z->slots[i].pidfd, .events = POLLIN};
 		unsigned n = z->n_slots;
-		if (poll(pfd, n + 1, -1) < 0) {
+		if (poll(pfd, n + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return 1;
 		}
 		/* Reap from the end: reap() moves the last slot into a freed one. */
 		for (unsigned i = n; i-- > 0;)
-			if (pfd[i + 1].revents)
+			if (pfd[i + 2].revents)
 				reap(z, i);
+		if (pfd[1].revents)
+			drop_spare(z); /* died idle (killed from outside): made again on need */
 		if (pfd[0].revents && !take_call(z))
 			return 0;
 	}
@@ -332,7 +424,7 @@ static int serve(struct zygote *z)
 
 int zygote_main(int control_fd, const char *path, const char *symbol)
 {
-	struct zygote z = {.control = control_fd};
+	struct zygote z = {.control = control_fd, .spare = {.sock = -1}};
 	if (receive_init(&z) < 0) {
 		fprintf(stderr, "praxis-so-runner: --zygote: no valid init message on fd %d\n",
 		        control_fd);
@@ -360,10 +452,13 @@ int zygote_main(int control_fd, const char *path, const char *symbol)
 	struct zmsg_hdr ready = {ZYGOTE_MAGIC, ZMSG_READY};
 	if (send(z.control, &ready, sizeof(ready), MSG_NOSIGNAL) < 0)
 		_exit(0);
+	prepare_spare(&z); /* the first call's process */
 	int rc = serve(&z);
 	/* The host is done (or gone): end calls still running, then ourselves,
 	 * without running the plugin's destructors. */
 	for (unsigned i = 0; i < z.n_slots; i++)
 		syscall(SYS_pidfd_send_signal, z.slots[i].pidfd, SIGKILL, NULL, 0);
+	if (z.spare.sock >= 0)
+		syscall(SYS_pidfd_send_signal, z.spare.pidfd, SIGKILL, NULL, 0);
 	_exit(rc);
 }

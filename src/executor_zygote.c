@@ -40,6 +40,7 @@ static int start_zygote(praxis_executor *ex, struct plugin_entry *e, praxis_erro
 	    .cwd = e->m->dir,
 	    .scope_calls = e->sb->use_landlock && e->sb->landlock.abi >= 6,
 	    .start_timeout = wall > 0 ? wall : DEFAULT_START_TIMEOUT,
+	    .cpu_seconds = e->pp.limits.cpu_seconds,
 	};
 	r = zygote_start(z, zsb, &spec, err);
 	if (r < 0) {

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -118,7 +117,7 @@ void route_remove(struct zygote *z, struct call_route *r)
 
 /* ---- start and stop ------------------------------------------------------ */
 
-static int send_init(int fd, const struct bpf_program *filter, uint32_t flags)
+static int send_init(int fd, const struct bpf_program *filter, uint32_t flags, uint64_t cpu_seconds)
 {
 	size_t size = sizeof(struct zmsg_init) + filter->len * sizeof(struct sock_filter);
 	if (size > ZYGOTE_MAX_MSG)
@@ -126,7 +125,7 @@ static int send_init(int fd, const struct bpf_program *filter, uint32_t flags)
 	char *buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
-	struct zmsg_init init = {{ZYGOTE_MAGIC, ZMSG_INIT}, flags, filter->len};
+	struct zmsg_init init = {{ZYGOTE_MAGIC, ZMSG_INIT}, flags, filter->len, cpu_seconds};
 	memcpy(buf, &init, sizeof(init));
 	memcpy(buf + sizeof(init), filter->insns, filter->len * sizeof(struct sock_filter));
 	ssize_t n = send(fd, buf, size, MSG_NOSIGNAL);
@@ -180,9 +179,13 @@ int zygote_start(struct zygote *z, praxis_sandbox *sb, const struct zygote_spec 
 	int r = seccomp_compile_call_filter(&filter, err);
 	if (r >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		r = praxis_fail(err, -errno, "socketpair: %s", strerror(errno));
+	/* the kernel's backstop, a second after the budget (as for runs) */
+	double cpu = spec->cpu_seconds;
+	uint64_t whole = (uint64_t)cpu; /* ceil() without libm */
+	uint64_t cpu_rlimit = cpu > 0 ? whole + ((double)whole < cpu) + 1 : 0;
 	uint32_t flags =
 	    (z->wait_go ? ZINIT_WAIT_GO : 0) | (spec->scope_calls ? ZINIT_SCOPE_CALLS : 0);
-	if (r >= 0 && (r = send_init(sv[0], &filter, flags)) < 0)
+	if (r >= 0 && (r = send_init(sv[0], &filter, flags, cpu_rlimit)) < 0)
 		praxis_fail(err, r, "sending the zygote its call filter: %s", strerror(-r));
 	bpf_program_free(&filter);
 	if (r >= 0) {

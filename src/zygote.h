@@ -24,6 +24,7 @@ struct zygote_spec {
 	const char *cwd;
 	bool scope_calls;     /* Landlock ABI >= 6: a domain per call */
 	double start_timeout; /* seconds to load the object */
+	double cpu_seconds;   /* of each call (its RLIMIT_CPU backstop), 0 = none */
 };
 
 /* A zygote not started yet, whose own records (those of no call) go to

@@ -6,7 +6,6 @@
  * /proc and through the pidfd. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -50,6 +49,8 @@ struct call_state {
 	double sampled_cpu, sampled_user;
 };
 
+static pid_t call_pid(struct call_state *cs);
+
 static void kill_call(struct call_state *cs)
 {
 	if (cs->pidfd >= 0)
@@ -65,7 +66,7 @@ static void hit_limit(struct call_state *cs, praxis_limit_kind kind, const char 
 	char reason[128];
 	snprintf(reason, sizeof(reason), "%s limit reached: the run was killed",
 	         praxis_limit_name(kind));
-	audit_emit(cs->c->sink, cs->pid, "limit.exceeded", what, false, reason);
+	audit_emit(cs->c->sink, call_pid(cs), "limit.exceeded", what, false, reason);
 }
 
 static int send_call(int control, const struct zmsg_call *msg, const int fds[ZFD_COUNT])
@@ -156,7 +157,6 @@ static int await_start(struct call_state *cs, praxis_error *err)
 			continue;
 		if (type == ZMSG_STARTED && fd >= 0) {
 			cs->pidfd = fd;
-			cs->pid = pidfd_pid(fd);
 			return 0;
 		}
 		if (fd >= 0)
@@ -167,6 +167,14 @@ static int await_start(struct call_state *cs, praxis_error *err)
 			                   strerror(msg.failed.error));
 		return -EPIPE; /* EOF or garbage: the zygote is gone or broken */
 	}
+}
+
+/* The call's pid, looked up on first need (records, samples, routes). */
+static pid_t call_pid(struct call_state *cs)
+{
+	if (cs->pid == 0 && cs->pidfd >= 0)
+		cs->pid = pidfd_pid(cs->pidfd);
+	return cs->pid > 0 ? cs->pid : 0;
 }
 
 static void read_output(struct call_state *cs, int which)
@@ -228,7 +236,7 @@ static void read_reply(struct call_state *cs)
 static void sample(struct call_state *cs)
 {
 	struct stat_line s;
-	if (cs->pid <= 0 || proc_stat_read(cs->pid, &s) < 0)
+	if (call_pid(cs) <= 0 || proc_stat_read(cs->pid, &s) < 0)
 		return;
 	long page = sysconf(_SC_PAGESIZE), hz = sysconf(_SC_CLK_TCK);
 	uint64_t rss = (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
@@ -368,13 +376,8 @@ int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_resul
 		r = praxis_fail(err, -ECANCELED, "cancelled before the plugin started");
 	bool begun = r >= 0 && c->cancel;
 	if (r >= 0) {
-		double cpu = c->limits.cpu_seconds;
-		struct zmsg_call msg = {
-		    .hdr = {ZYGOTE_MAGIC, ZMSG_CALL},
-		    .call_id = c->sink->run_id,
-		    /* the kernel's backstop, a second after the budget (as for runs) */
-		    .cpu_seconds = cpu > 0 ? (uint64_t)ceil(cpu) + 1 : 0,
-		};
+		struct zmsg_call msg = {.hdr = {ZYGOTE_MAGIC, ZMSG_CALL},
+		                        .call_id = c->sink->run_id};
 		clock_gettime(CLOCK_MONOTONIC, &cs.start);
 		if (send_call(z->control, &msg, theirs) < 0)
 			r = -EPIPE;
@@ -385,7 +388,7 @@ int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_resul
 		r = await_start(&cs, err);
 	if (r == -EPIPE)
 		atomic_store(&z->dead, true);
-	struct call_route route = {.pid = cs.pid, .sink = c->sink};
+	struct call_route route = {.sink = c->sink};
 	if (r >= 0) {
 		/* Only now: a call that never started has no records. Its
 		 * plugin code runs after the go (audit on), so after this. */
@@ -393,6 +396,7 @@ int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_resul
 		if (c->cancel)
 			exec_cancel_started(c->cancel, cs.pidfd);
 		if (z->wait_go) {
+			route.pid = call_pid(&cs);
 			route_add(z, &route);
 			char go = 1;
 			if (send(cs.reply, &go, 1, MSG_NOSIGNAL) != 1)
@@ -404,7 +408,7 @@ int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_resul
 		if (cs.lost)
 			atomic_store(&z->dead, true);
 		fill_result(&cs, res);
-		run_audit_end(c->sink, cs.pid, res);
+		run_audit_end(c->sink, c->sink->level == PRAXIS_AUDIT_OFF ? 0 : call_pid(&cs), res);
 	}
 	if (begun)
 		exec_cancel_end(c->cancel);

@@ -38,13 +38,13 @@ struct zmsg_hdr {
 struct zmsg_init {
 	struct zmsg_hdr hdr;
 	uint32_t flags;
-	uint32_t n_insns; /* struct sock_filter entries that follow: loaded by every call */
+	uint32_t n_insns;     /* struct sock_filter entries that follow: loaded by every call */
+	uint64_t cpu_seconds; /* RLIMIT_CPU of each call, 0 = none (the host also samples) */
 };
 
 struct zmsg_call {
 	struct zmsg_hdr hdr;
 	uint64_t call_id;
-	uint64_t cpu_seconds; /* RLIMIT_CPU of the call, 0 = none (the host also samples) */
 };
 
 struct zmsg_ended {

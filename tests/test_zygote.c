@@ -335,6 +335,20 @@ Test(zygote, a_dead_zygote_is_replaced)
 	int pid = zp.pid;
 	pthread_mutex_unlock(&zp.lock);
 	cr_assert_gt(pid, 0);
+	/* its spare (the next call's process, forked ahead) killed while idle:
+	 * replaced, the zygote stays */
+	char children[64] = "";
+	int fd = open(tpath("/proc/%d/task/%d/children", pid, pid), O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_gt(read(fd, children, sizeof(children) - 1), 0, "the zygote has a spare");
+	close(fd);
+	cr_assert_eq(kill(atoi(children), SIGKILL), 0);
+	usleep(50000);
+	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
+	assert_status(&res, PRAXIS_EXEC_OK);
+	cr_assert_eq(zygote_of(&res), first);
+	praxis_exec_result_release(&res);
+	/* the zygote itself killed: a new one */
 	cr_assert_eq(kill(pid, SIGKILL), 0);
 	usleep(100000);
 	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
