@@ -82,8 +82,10 @@ static void *async_main(void *arg)
 	 * cancelled all the same. */
 	if (a->rc < 0 && a->rc != -ECANCELED && atomic_load(&a->killed))
 		a->rc = praxis_fail(&a->err, -ECANCELED, "cancelled while the plugin was starting");
-	if (a->kind == ASYNC_EXEC && a->rc >= 0 && atomic_load(&a->killed) &&
-	    a->exec_res.status == PRAXIS_EXEC_CRASHED) {
+	/* Asked for cancel and ended by SIGKILL: the canceller's kill, even
+	 * if this thread saw the end before the canceller could say so. */
+	if (a->kind == ASYNC_EXEC && a->rc >= 0 && atomic_load(&a->cancelled) &&
+	    a->exec_res.status == PRAXIS_EXEC_CRASHED && a->exec_res.signal == SIGKILL) {
 		a->exec_res.status = PRAXIS_EXEC_CANCELLED;
 		snprintf(a->exec_res.message, sizeof(a->exec_res.message), "cancelled");
 	}

@@ -225,7 +225,7 @@ static void collect(int fd, char *buf)
 	close(fd);
 }
 
-static void drop_to_nobody(void)
+void drop_to_nobody(void)
 {
 	gid_t none[1] = {0};
 	if (setgroups(0, none) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||

@@ -84,6 +84,9 @@ const char *describe(const struct run_out *o);
 /* A fresh dir under /tmp, mode 0755, owned by 65534 when FOR_NOBODY;
  * removed (recursively) when the test process exits. */
 const char *tmpdir_new(bool for_nobody);
+/* In a forked child: become uid/gid 65534 with no groups, as a user
+ * would be (exits 120 when it cannot). */
+void drop_to_nobody(void);
 /* printf into a string that lives until the test process exits. */
 const char *tpath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Create PATH with CONTENT, mode 0644, owned by 65534 when FOR_NOBODY. */

@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exec_rig.h"
@@ -190,6 +192,78 @@ Test(zygote, a_call_holds_only_its_own_fds_and_cannot_grow_its_params)
 		praxis_async_free(other);
 		rig_close(&rig);
 	}
+}
+
+/* The executor used by an unprivileged host (a process of uid 65534): the
+ * zygote runs in a user namespace of its own; calls work the same. */
+Test(zygote, an_unprivileged_host_gets_zygote_calls)
+{
+	const char *dir = tmpdir_new(true);
+	const char *secret = tmpdir_new(true);
+	file_put(tpath("%s/s", secret), "s", false);
+	cr_assert_eq(chmod(tpath("%s/s", secret), 0644), 0);
+	make_plugin(dir, "ops", "op_main", NULL, NULL);
+	struct verdict {
+		int ok;
+		char why[1024];
+	} *v = mmap(NULL, sizeof(*v), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(v, MAP_FAILED);
+	snprintf(v->why, sizeof(v->why), "the uid 65534 host died");
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		drop_to_nobody();
+		praxis_factory_config fcfg;
+		praxis_factory_config_init(&fcfg);
+		fcfg.so_runner = getenv("PRAXIS_SO_RUNNER");
+		praxis_factory *f = NULL;
+		praxis_executor *ex = NULL;
+		praxis_error err = {0};
+		praxis_executor_config ecfg;
+		praxis_executor_config_init(&ecfg);
+		ecfg.plugin_dirs = (const char *const[]){dir, NULL};
+		if (praxis_factory_new(&fcfg, &f, &err) < 0 ||
+		    (ecfg.factory = f, praxis_executor_new(&ecfg, &ex, &err)) < 0) {
+			snprintf(v->why, sizeof(v->why), "setup: %s", err.message);
+			_exit(1);
+		}
+		const char *calls[][2] = {
+		    {"{\"op\": \"state\"}", "{\"calls\": 1}"},
+		    {"{\"op\": \"state\"}", "{\"calls\": 1}"},
+		    {"{\"op\": \"fork\"}", "{\"errno\": 1}"},
+		    {tpath("{\"op\": \"open\", \"arg\": \"%s/s\"}", secret), "{\"errno\": 13}"}};
+		uint64_t zygote = 0;
+		for (size_t i = 0; i < 4; i++) {
+			praxis_exec_result res;
+			if (praxis_executor_execute(ex, "ops", calls[i][0], &res, &err) < 0) {
+				snprintf(v->why, sizeof(v->why), "call %zu: %s", i, err.message);
+				_exit(1);
+			}
+			const char *z = strstr(res.audit[0].reason, "forked by the zygote run ");
+			uint64_t id = z ? strtoull(z + 25, NULL, 16) : 0;
+			bool denied_logged = i != 3 || find_record(&res, "filesystem.read", secret);
+			if (res.status != PRAXIS_EXEC_OK ||
+			    strcmp(res.result_json, calls[i][1]) != 0 || id == 0 ||
+			    (zygote && id != zygote) || !denied_logged) {
+				snprintf(v->why, sizeof(v->why),
+				         "call %zu: %s %s zygote %llx logged %d", i,
+				         praxis_exec_status_name(res.status),
+				         res.result_json ? res.result_json : res.message,
+				         (unsigned long long)id, denied_logged);
+				_exit(1);
+			}
+			zygote = id;
+			praxis_exec_result_release(&res);
+		}
+		praxis_executor_free(ex);
+		praxis_factory_free(f);
+		v->ok = 1;
+		_exit(0);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(v->ok && WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", v->why);
+	munmap(v, sizeof(*v));
 }
 
 /* ---- limits, crashes, cancel ---- */
