@@ -38,7 +38,7 @@ static int start_zygote(praxis_executor *ex, struct plugin_entry *e, praxis_erro
 	    .so_path = e->m->entry,
 	    .symbol = e->m->symbol,
 	    .cwd = e->m->dir,
-	    .scope_calls = e->sb->use_landlock && e->sb->landlock.abi >= 6,
+	    .scope_calls = true, /* plugin_cache.c gives zygotes only to such sandboxes */
 	    .start_timeout = wall > 0 ? wall : DEFAULT_START_TIMEOUT,
 	    .cpu_seconds = e->pp.limits.cpu_seconds,
 	};

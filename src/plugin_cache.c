@@ -10,6 +10,7 @@
 #include "capability.h"
 #include "error.h"
 #include "executor_internal.h"
+#include "sandbox_internal.h"
 
 static bool valid_name(const char *s)
 {
@@ -84,6 +85,14 @@ static void entry_audit(const praxis_audit_record *rec, void *userdata)
 	}
 }
 
+/* A call must be in a Landlock domain of its own (ABI 6 scopes): without
+ * one it could write the zygote's memory through /proc, and the zygote may
+ * fork. Degraded sandboxes get fresh runs. */
+static bool zygote_supported(const praxis_sandbox *sb)
+{
+	return sb->use_landlock && sb->landlock.abi >= 6;
+}
+
 static int entry_load(const praxis_executor *ex, const char *name, char *path,
                       const struct stat *st, struct plugin_entry **ret, praxis_error *err)
 {
@@ -124,7 +133,7 @@ static int entry_load(const praxis_executor *ex, const char *name, char *path,
 		/* A call in a zygote may not fork or exec, and has no fd 3 for
 		 * environment changes: such plugins get fresh runs. */
 		e->zygote_ok = ex->use_zygote && !e->pp.caps->subprocess.granted &&
-		               !e->pp.caps->env_write.granted;
+		               !e->pp.caps->env_write.granted && zygote_supported(e->sb);
 	} else {
 		e->argv[0] = e->m->entry;
 	}

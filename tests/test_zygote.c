@@ -433,6 +433,37 @@ Test(zygote, a_dead_zygote_is_replaced)
 	rig_close(&rig);
 }
 
+Test(zygote, a_call_cannot_read_the_zygotes_memory)
+{
+	const char *dir = tmpdir_new(false);
+	make_plugin(dir, "ops", "op_main", NULL, NULL);
+	struct zygote_pid zp = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	praxis_factory_config fcfg;
+	praxis_factory_config_init(&fcfg);
+	fcfg.audit_callback = note_zygote_pid;
+	fcfg.audit_userdata = &zp;
+	struct rig rig;
+	rig_open(&rig, dir, &fcfg, NULL);
+	praxis_exec_result res;
+	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
+	praxis_exec_result_release(&res);
+	pthread_mutex_lock(&zp.lock);
+	int pid = zp.pid;
+	pthread_mutex_unlock(&zp.lock);
+	cr_assert_gt(pid, 0);
+	/* the zygote's /proc directory is in the sandbox's rules (it is the
+	 * run's first process), but not for a call: another Landlock domain */
+	const char *files[] = {"mem", "environ", "maps"};
+	for (int i = 0; i < 3; i++) {
+		call_op(&rig, "ops",
+		        tpath("{\"op\": \"open\", \"arg\": \"/proc/%d/%s\"}", pid, files[i]), &res);
+		long e = json_long(res.result_json, "errno");
+		cr_assert(e == EACCES || e == EPERM, "/proc/<zygote>/%s: errno %ld", files[i], e);
+		praxis_exec_result_release(&res);
+	}
+	rig_close(&rig);
+}
+
 Test(zygote, an_object_that_starts_threads_gets_fresh_runs)
 {
 	const char *dir = tmpdir_new(false);
