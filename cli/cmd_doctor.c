@@ -35,6 +35,9 @@ int cmd_doctor(int argc, char **argv)
 	line("clone3", ks.clone3, "");
 	line("user namespaces", ks.user_namespaces, ks.running_as_root ? "(not needed as root)" : "needed for a pid namespace without root");
 	line("pid namespace", ks.pid_namespace, "whole-tree kill and reap");
+	line("zygote for .so plugins", ks.landlock_abi >= 6 && ks.pidfd,
+	     ks.landlock_abi >= 6 ? "a forked process per call, each in a Landlock domain of its own"
+				  : "needs Landlock ABI 6: each call would be a fresh run");
 	line("cgroup v2 delegated", ks.cgroup_v2_delegated,
 	     ks.cgroup_v2_delegated ? "memory/pids controllers usable"
 				    : "not delegated: limits fall back to rlimits + supervisor");
