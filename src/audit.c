@@ -118,7 +118,7 @@ static bool is_lifecycle(const char *action)
 }
 
 static void emit(struct audit_sink *sink, int pid, const char *action, const char *target,
-		 bool allowed, const char *reason, bool final)
+                 bool allowed, const char *reason, bool final)
 {
 	if (sink->level == PRAXIS_AUDIT_OFF || sink->level == PRAXIS_AUDIT_AUTO)
 		return;
@@ -127,14 +127,14 @@ static void emit(struct audit_sink *sink, int pid, const char *action, const cha
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	praxis_audit_record rec = {
-		.timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
-		.plugin = sink->plugin,
-		.run_id = sink->run_id,
-		.pid = pid,
-		.action = action,
-		.target = target ? target : "",
-		.allowed = allowed,
-		.reason = reason ? reason : "",
+	    .timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
+	    .plugin = sink->plugin,
+	    .run_id = sink->run_id,
+	    .pid = pid,
+	    .action = action,
+	    .target = target ? target : "",
+	    .allowed = allowed,
+	    .reason = reason ? reason : "",
 	};
 	if (sink->callback)
 		sink->callback(&rec, sink->userdata);
@@ -143,7 +143,7 @@ static void emit(struct audit_sink *sink, int pid, const char *action, const cha
 }
 
 void audit_emit(struct audit_sink *sink, int pid, const char *action, const char *target,
-		bool allowed, const char *reason)
+                bool allowed, const char *reason)
 {
 	emit(sink, pid, action, target, allowed, reason, false);
 }
@@ -154,7 +154,7 @@ void audit_finish(struct audit_sink *sink)
 		return;
 	char reason[96];
 	snprintf(reason, sizeof(reason), "%" PRIu64 " records did not fit the log's bound of %zu",
-		 sink->log->dropped, sink->log->max);
+	         sink->log->dropped, sink->log->max);
 	emit(sink, 0, "audit.dropped", "", false, reason, true);
 }
 
@@ -163,8 +163,11 @@ static char *record_json(const praxis_audit_record *r);
 /* Length of the valid UTF-8 sequence at P (0 if invalid). */
 static size_t utf8_len(const unsigned char *p)
 {
-	size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-				 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+	size_t n = p[0] < 0x80             ? 1
+	           : (p[0] & 0xe0) == 0xc0 ? 2
+	           : (p[0] & 0xf0) == 0xe0 ? 3
+	           : (p[0] & 0xf8) == 0xf0 ? 4
+	                                   : 0;
 	if (n == 2 && p[0] < 0xc2)
 		return 0; /* overlong */
 	for (size_t i = 1; i < n; i++)
@@ -229,13 +232,13 @@ static char *record_json(const praxis_audit_record *r)
 	gmtime_r(&secs, &tm);
 	char stamp[96], run[20];
 	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 	snprintf(run, sizeof(run), "%016" PRIx64, r->run_id);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:s}", "timestamp", stamp,
-			      "plugin", r->plugin ? r->plugin : "", "run", run, "pid", r->pid,
-			      "action", r->action ? r->action : "", "target",
-			      r->target ? r->target : "", "allowed", r->allowed, "reason",
-			      r->reason ? r->reason : "");
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:s}", "timestamp", stamp, "plugin",
+	              r->plugin ? r->plugin : "", "run", run, "pid", r->pid, "action",
+	              r->action ? r->action : "", "target", r->target ? r->target : "", "allowed",
+	              r->allowed, "reason", r->reason ? r->reason : "");
 	if (!o)
 		return NULL;
 	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -21,7 +21,7 @@ void audit_log_free(praxis_audit_log *log);
 /* Record one operation. Lifecycle records (action "run.*", "limit.*",
  * "audit.*") are kept at every level but OFF. */
 void audit_emit(struct audit_sink *sink, int pid, const char *action, const char *target,
-		bool allowed, const char *reason);
+                bool allowed, const char *reason);
 /* Close the log: add the "audit.dropped" record when records were dropped. */
 void audit_finish(struct audit_sink *sink);
 

@@ -9,8 +9,8 @@
 #include "error.h"
 
 static const char *const capability_names[] = {
-	PRAXIS_CAP_FS_READ,    PRAXIS_CAP_FS_WRITE,  PRAXIS_CAP_NET_SOCKET, PRAXIS_CAP_NET_HTTP,
-	PRAXIS_CAP_SUBPROCESS, PRAXIS_CAP_ENV_READ,  PRAXIS_CAP_ENV_WRITE,  NULL,
+    PRAXIS_CAP_FS_READ,    PRAXIS_CAP_FS_WRITE, PRAXIS_CAP_NET_SOCKET, PRAXIS_CAP_NET_HTTP,
+    PRAXIS_CAP_SUBPROCESS, PRAXIS_CAP_ENV_READ, PRAXIS_CAP_ENV_WRITE,  NULL,
 };
 
 const char *const *praxis_capability_names(void)
@@ -105,8 +105,8 @@ static int add_path(struct grant *g, const char *name, const char *value, praxis
 		return 0;
 	}
 	if (value[0] == '\0')
-		return praxis_fail(err, -EINVAL, "%s: empty path (omit '=' to grant the whole filesystem)",
-				   name);
+		return praxis_fail(err, -EINVAL,
+		                   "%s: empty path (omit '=' to grant the whole filesystem)", name);
 	return strv_push(&g->items, value);
 }
 
@@ -154,7 +154,8 @@ static int parse_endpoint(const char *item, struct http_endpoint *ep, praxis_err
 		if (errno || *end || end == port || p < 1 || p > 65535) {
 			free(copy);
 			return praxis_fail(err, -EINVAL,
-					   "network.http: bad port in '%s' (expected 1-65535)", item);
+			                   "network.http: bad port in '%s' (expected 1-65535)",
+			                   item);
 		}
 		ep->port = (uint16_t)p;
 	}
@@ -163,9 +164,9 @@ static int parse_endpoint(const char *item, struct http_endpoint *ep, praxis_err
 	return ep->host ? 0 : -ENOMEM;
 bad:
 	free(copy);
-	return praxis_fail(err, -EINVAL,
-			   "network.http: bad entry '%s' (expected HOST[:PORT], [IPV6]:PORT or CIDR)",
-			   item);
+	return praxis_fail(
+	    err, -EINVAL,
+	    "network.http: bad entry '%s' (expected HOST[:PORT], [IPV6]:PORT or CIDR)", item);
 }
 
 static int add_http(praxis_caps *caps, const char *value, praxis_error *err)
@@ -178,7 +179,8 @@ static int add_http(praxis_caps *caps, const char *value, praxis_error *err)
 	if (r >= 0 && items.n == 0)
 		r = praxis_fail(err, -EINVAL, "network.http: empty endpoint list");
 	for (size_t i = 0; r >= 0 && i < items.n; i++) {
-		struct http_endpoint *grown = realloc(caps->http, (caps->n_http + 1) * sizeof(*grown));
+		struct http_endpoint *grown =
+		    realloc(caps->http, (caps->n_http + 1) * sizeof(*grown));
 		if (!grown) {
 			r = -ENOMEM;
 			break;
@@ -211,12 +213,13 @@ int praxis_caps_add(praxis_caps *caps, const char *name, const char *value, prax
 		for (size_t i = 0; r >= 0 && i < g->items.n; i++)
 			if (!valid_env_name(g->items.v[i]))
 				return praxis_fail(err, -EINVAL, "%s: bad variable name '%s'", name,
-						   g->items.v[i]);
+				                   g->items.v[i]);
 		return r;
 	}
 	if (strcmp(name, PRAXIS_CAP_NET_SOCKET) == 0) {
 		if (value)
-			return praxis_fail(err, -EINVAL, "%s takes no value (got '%s')", name, value);
+			return praxis_fail(err, -EINVAL, "%s takes no value (got '%s')", name,
+			                   value);
 		caps->net_socket = true;
 		return 0;
 	}

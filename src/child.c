@@ -8,13 +8,13 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/securebits.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <sched.h>
 #include <unistd.h>
 
 const char *child_step_name(enum child_step step)
@@ -104,8 +104,9 @@ static int drop_capabilities(const struct child_plan *plan)
 		/* Root keeps no way back to privilege: exec as uid 0 must not
 		 * refill the capability sets. */
 		unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-				     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
-				     SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+		                     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+		                     SECBIT_NO_CAP_AMBIENT_RAISE |
+		                     SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
 		/* With NOROOT locked and no_new_privs, nothing can refill the
 		 * sets, so the bounding set (41 prctls, ~60 us) is left alone. */
 		if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
@@ -163,8 +164,8 @@ static int plugin_main(void *arg)
 		fail(plan, STEP_NO_NEW_PRIVS, errno);
 	if ((r = drop_capabilities(plan)) < 0)
 		fail(plan, STEP_CAPABILITIES, -r);
-	if (plan->landlock && (r = landlock_apply(plan->landlock, plan->extra_rules,
-						  plan->n_extra_rules)) < 0)
+	if (plan->landlock &&
+	    (r = landlock_apply(plan->landlock, plan->extra_rules, plan->n_extra_rules)) < 0)
 		fail(plan, STEP_LANDLOCK, -r);
 	if ((r = seccomp_apply(plan->bpf, plan->seccomp_flags)) < 0)
 		fail(plan, STEP_SECCOMP, -r);
@@ -236,7 +237,7 @@ _Noreturn void child_main(const struct child_plan *plan)
 	reset_signals();
 	char *stack_top = (char *)plan->stack + plan->stack_size;
 	pid_t plugin = clone(plugin_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
-			     (void *)plan);
+	                     (void *)plan);
 	if (plugin < 0)
 		fail(plan, STEP_SPAWN, errno);
 	/* The plugin exec'd (or died): keep only the sync socket. */

@@ -51,7 +51,7 @@ struct child_rlimit {
 struct child_plan {
 	int stdio[3]; /* -1: /dev/null */
 	int sync_fd;
-	int env_fd; /* environment.write channel, becomes fd 3; -1 = none */
+	int env_fd;             /* environment.write channel, becomes fd 3; -1 = none */
 	const char *id_maps[3]; /* uid_map, setgroups, gid_map contents, or NULL */
 	const char *cwd;
 	const struct child_rlimit *rlimits;
@@ -59,7 +59,7 @@ struct child_plan {
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;
-	bool drop_privileged_caps; /* bounding set + securebits, needs CAP_SETPCAP */
+	bool drop_privileged_caps;            /* bounding set + securebits, needs CAP_SETPCAP */
 	const struct landlock_plan *landlock; /* NULL: no Landlock (degraded) */
 	const struct ll_path_rule *extra_rules;
 	size_t n_extra_rules;

@@ -7,7 +7,7 @@
 #include <strings.h>
 
 static const char *const sensitive_words[] = {
-	"PASSWORD", "SECRET", "KEY", "TOKEN", "AUTH", "CREDENTIAL", "PRIVATE", "CERT", "SSH",
+    "PASSWORD", "SECRET", "KEY", "TOKEN", "AUTH", "CREDENTIAL", "PRIVATE", "CERT", "SSH",
 };
 
 bool env_name_is_sensitive(const char *name)
@@ -19,7 +19,7 @@ bool env_name_is_sensitive(const char *name)
 }
 
 int env_build(const char *const *in, const struct grant *read, struct strv *out,
-	      struct strv *withheld)
+              struct strv *withheld)
 {
 	for (; in && *in; in++) {
 		const char *eq = strchr(*in, '=');
@@ -29,7 +29,7 @@ int env_build(const char *const *in, const struct grant *read, struct strv *out,
 		if (!name)
 			return -ENOMEM;
 		bool pass = !env_name_is_sensitive(name) ||
-			    (read->granted && (read->whole || strv_contains(&read->items, name)));
+		            (read->granted && (read->whole || strv_contains(&read->items, name)));
 		int r = pass ? strv_push(out, *in) : strv_push(withheld, name);
 		free(name);
 		if (r < 0)

@@ -13,6 +13,6 @@ bool env_name_is_sensitive(const char *name);
  * are dropped unless READ grants them (whole, or by name). The names of the
  * dropped ones go to WITHHELD. */
 int env_build(const char *const *in, const struct grant *read, struct strv *out,
-	      struct strv *withheld);
+              struct strv *withheld);
 
 #endif

@@ -21,9 +21,8 @@
 static bool try_clone(unsigned long flags)
 {
 	int pidfd = -1;
-	struct clone_args args = {.flags = CLONE_PIDFD | flags,
-				  .pidfd = (uint64_t)(uintptr_t)&pidfd,
-				  .exit_signal = 0};
+	struct clone_args args = {
+	    .flags = CLONE_PIDFD | flags, .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = 0};
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		return false;
@@ -67,7 +66,7 @@ void praxis_kernel_probe(praxis_kernel_support *ks)
 	ks->landlock_errno = abi < 0 ? -abi : 0;
 	uint32_t action = SECCOMP_RET_USER_NOTIF;
 	ks->seccomp_filter =
-		syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){SECCOMP_RET_ERRNO}) == 0;
+	    syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){SECCOMP_RET_ERRNO}) == 0;
 	ks->seccomp_user_notif = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	ks->pidfd = fd >= 0;

@@ -15,12 +15,12 @@
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
-#define SYS_landlock_add_rule 445
-#define SYS_landlock_restrict_self 446
+#define SYS_landlock_add_rule       445
+#define SYS_landlock_restrict_self  446
 #endif
 #define LL_CREATE_RULESET_VERSION (1U << 0)
-#define LL_RULE_PATH_BENEATH 1
-#define LL_RULE_NET_PORT 2
+#define LL_RULE_PATH_BENEATH      1
+#define LL_RULE_NET_PORT          2
 
 struct ll_path_beneath_attr {
 	uint64_t allowed_access;
@@ -51,14 +51,14 @@ char *fd_path(int fd)
 }
 
 int landlock_plan_add_path(struct landlock_plan *plan, const char *path, uint64_t access,
-			   bool optional, praxis_error *err)
+                           bool optional, praxis_error *err)
 {
 	int fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
 		if (optional && (errno == ENOENT || errno == ENOTDIR))
 			return 0;
 		return praxis_fail(err, -errno, "cannot open '%s' for a Landlock rule: %s", path,
-				   strerror(errno));
+		                   strerror(errno));
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
@@ -114,9 +114,9 @@ void landlock_plan_free(struct landlock_plan *plan)
 static void describe_access(FILE *f, uint64_t a)
 {
 	static const char *const names[] = {
-		"execute",  "write_file", "read_file", "read_dir",  "remove_dir", "remove_file",
-		"make_char", "make_dir",  "make_reg",  "make_sock", "make_fifo",  "make_block",
-		"make_sym", "refer",      "truncate",  "ioctl_dev",
+	    "execute",   "write_file", "read_file", "read_dir",  "remove_dir", "remove_file",
+	    "make_char", "make_dir",   "make_reg",  "make_sock", "make_fifo",  "make_block",
+	    "make_sym",  "refer",      "truncate",  "ioctl_dev",
 	};
 	const char *sep = "";
 	for (unsigned i = 0; i < sizeof(names) / sizeof(*names); i++)
@@ -132,12 +132,12 @@ void landlock_plan_describe(const struct landlock_plan *plan, void *out)
 	fprintf(f, "landlock: abi %d, handled fs ", plan->abi);
 	describe_access(f, plan->attr.handled_access_fs);
 	fprintf(f, "\nlandlock: tcp bind/connect %s\n",
-		plan->attr.handled_access_net ? "restricted" : "not restricted by landlock");
+	        plan->attr.handled_access_net ? "restricted" : "not restricted by landlock");
 	for (size_t i = 0; i < plan->n_ports; i++)
 		fprintf(f, "landlock: allow tcp connect to port %u\n", plan->connect_ports[i]);
 	fprintf(f, "landlock: scopes:%s%s\n",
-		plan->attr.scoped & LL_SCOPE_ABSTRACT_UNIX_SOCKET ? " abstract-unix-socket" : "",
-		plan->attr.scoped & LL_SCOPE_SIGNAL ? " signal" : "");
+	        plan->attr.scoped & LL_SCOPE_ABSTRACT_UNIX_SOCKET ? " abstract-unix-socket" : "",
+	        plan->attr.scoped & LL_SCOPE_SIGNAL ? " signal" : "");
 	for (size_t i = 0; i < plan->n_rules; i++) {
 		fprintf(f, "landlock: %s: ", plan->rules[i].path);
 		describe_access(f, plan->rules[i].access);
@@ -161,7 +161,7 @@ static int add_path_rule(int ruleset, int fd, uint64_t access)
 }
 
 int landlock_apply(const struct landlock_plan *plan, const struct ll_path_rule *extra,
-		   size_t n_extra)
+                   size_t n_extra)
 {
 	int r = 0;
 	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &plan->attr, plan->attr_size, 0);
@@ -173,7 +173,7 @@ int landlock_apply(const struct landlock_plan *plan, const struct ll_path_rule *
 		r = add_path_rule(ruleset, extra[i].fd, extra[i].access);
 	for (size_t i = 0; r == 0 && i < plan->n_ports; i++) {
 		struct ll_net_port_attr np = {.allowed_access = LL_NET_CONNECT_TCP,
-					      .port = plan->connect_ports[i]};
+		                              .port = plan->connect_ports[i]};
 		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &np, 0) < 0)
 			r = -errno;
 	}

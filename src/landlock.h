@@ -6,33 +6,33 @@
 #include "praxis/praxis.h"
 
 /* Constants up to ABI 7, defined here because Debian 12's headers stop at 2. */
-#define LL_FS_EXECUTE (1ULL << 0)
-#define LL_FS_WRITE_FILE (1ULL << 1)
-#define LL_FS_READ_FILE (1ULL << 2)
-#define LL_FS_READ_DIR (1ULL << 3)
-#define LL_FS_REMOVE_DIR (1ULL << 4)
-#define LL_FS_REMOVE_FILE (1ULL << 5)
-#define LL_FS_MAKE_CHAR (1ULL << 6)
-#define LL_FS_MAKE_DIR (1ULL << 7)
-#define LL_FS_MAKE_REG (1ULL << 8)
-#define LL_FS_MAKE_SOCK (1ULL << 9)
-#define LL_FS_MAKE_FIFO (1ULL << 10)
-#define LL_FS_MAKE_BLOCK (1ULL << 11)
-#define LL_FS_MAKE_SYM (1ULL << 12)
-#define LL_FS_REFER (1ULL << 13)    /* ABI 2 */
-#define LL_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
-#define LL_NET_BIND_TCP (1ULL << 0)    /* ABI 4 */
-#define LL_NET_CONNECT_TCP (1ULL << 1) /* ABI 4 */
-#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
-#define LL_SCOPE_SIGNAL (1ULL << 1)               /* ABI 6 */
+#define LL_FS_EXECUTE                 (1ULL << 0)
+#define LL_FS_WRITE_FILE              (1ULL << 1)
+#define LL_FS_READ_FILE               (1ULL << 2)
+#define LL_FS_READ_DIR                (1ULL << 3)
+#define LL_FS_REMOVE_DIR              (1ULL << 4)
+#define LL_FS_REMOVE_FILE             (1ULL << 5)
+#define LL_FS_MAKE_CHAR               (1ULL << 6)
+#define LL_FS_MAKE_DIR                (1ULL << 7)
+#define LL_FS_MAKE_REG                (1ULL << 8)
+#define LL_FS_MAKE_SOCK               (1ULL << 9)
+#define LL_FS_MAKE_FIFO               (1ULL << 10)
+#define LL_FS_MAKE_BLOCK              (1ULL << 11)
+#define LL_FS_MAKE_SYM                (1ULL << 12)
+#define LL_FS_REFER                   (1ULL << 13) /* ABI 2 */
+#define LL_FS_TRUNCATE                (1ULL << 14) /* ABI 3 */
+#define LL_FS_IOCTL_DEV               (1ULL << 15) /* ABI 5 */
+#define LL_NET_BIND_TCP               (1ULL << 0)  /* ABI 4 */
+#define LL_NET_CONNECT_TCP            (1ULL << 1)  /* ABI 4 */
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)  /* ABI 6 */
+#define LL_SCOPE_SIGNAL               (1ULL << 1)  /* ABI 6 */
 
 #define LL_READ (LL_FS_READ_FILE | LL_FS_READ_DIR)
-#define LL_WRITE                                                                          \
-	(LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_DIR |        \
-	 LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_SYM | LL_FS_REFER | \
+#define LL_WRITE                                                                                   \
+	(LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_DIR |                \
+	 LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_SYM | LL_FS_REFER |       \
 	 LL_FS_TRUNCATE)
-#define LL_FILE_RIGHTS \
+#define LL_FILE_RIGHTS                                                                             \
 	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
 struct ll_ruleset_attr {
@@ -65,7 +65,7 @@ int landlock_abi(void);
 /* Add a rule for PATH (which must exist unless OPTIONAL). Rights are masked
  * to the plan's ABI and, for a non-directory, to file rights. */
 int landlock_plan_add_path(struct landlock_plan *plan, const char *path, uint64_t access,
-			   bool optional, praxis_error *err);
+                           bool optional, praxis_error *err);
 /* The canonical path of an open fd (caller frees), or NULL. */
 char *fd_path(int fd);
 int landlock_plan_add_port(struct landlock_plan *plan, uint16_t port);
@@ -76,6 +76,6 @@ void landlock_plan_describe(const struct landlock_plan *plan, void *f);
 /* In the child (async-signal-safe): build the ruleset from PLAN plus EXTRA,
  * add the caller's own /proc/<pid>, and restrict. Returns 0 or -errno. */
 int landlock_apply(const struct landlock_plan *plan, const struct ll_path_rule *extra,
-		   size_t n_extra);
+                   size_t n_extra);
 
 #endif

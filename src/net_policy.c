@@ -74,7 +74,8 @@ static int add_resolvers(struct http_policy *p, const char *resolv_conf)
 		struct ip_entry e = {0};
 		if (parse_ip(addr, &e) < 0)
 			continue;
-		struct ip_entry *grown = realloc(p->resolvers, (p->n_resolvers + 1) * sizeof(*grown));
+		struct ip_entry *grown =
+		    realloc(p->resolvers, (p->n_resolvers + 1) * sizeof(*grown));
 		if (!grown) {
 			fclose(f);
 			return -ENOMEM;
@@ -97,7 +98,7 @@ static int add_resolvers(struct http_policy *p, const char *resolv_conf)
 }
 
 int http_policy_build(struct http_policy *p, const praxis_caps *caps, const char *resolv_conf,
-		      praxis_error *err)
+                      praxis_error *err)
 {
 	memset(p, 0, sizeof(*p));
 	int r;
@@ -109,7 +110,7 @@ int http_policy_build(struct http_policy *p, const praxis_caps *caps, const char
 		r = parse_ip(ep->host, &e);
 		if (r == -EINVAL)
 			return praxis_fail(err, -EINVAL, "network.http: bad address or CIDR '%s'",
-					   ep->host);
+			                   ep->host);
 		if (r == 0) {
 			struct ip_entry *grown = realloc(p->ips, (p->n_ips + 1) * sizeof(*grown));
 			if (!grown)
@@ -117,7 +118,8 @@ int http_policy_build(struct http_policy *p, const praxis_caps *caps, const char
 			p->ips = grown;
 			p->ips[p->n_ips++] = e;
 		} else {
-			struct name_entry *grown = realloc(p->names, (p->n_names + 1) * sizeof(*grown));
+			struct name_entry *grown =
+			    realloc(p->names, (p->n_names + 1) * sizeof(*grown));
 			if (!grown)
 				return -ENOMEM;
 			p->names = grown;
@@ -195,7 +197,8 @@ static void refresh_names(const struct http_policy *p, struct name_cache *c)
 			if (ai->ai_family == AF_INET)
 				memcpy(ca->addr, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
 			else if (ai->ai_family == AF_INET6)
-				memcpy(ca->addr, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+				memcpy(ca->addr, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
+				       16);
 			else
 				c->n--;
 		}
@@ -204,8 +207,8 @@ static void refresh_names(const struct http_policy *p, struct name_cache *c)
 }
 
 int http_policy_check(const struct http_policy *p, struct name_cache *cache,
-		      const struct sockaddr *sa, socklen_t len, int sotype, char *reason,
-		      size_t rsize)
+                      const struct sockaddr *sa, socklen_t len, int sotype, char *reason,
+                      size_t rsize)
 {
 	int family = sa->sa_family;
 	uint8_t addr[16] = {0};
@@ -227,7 +230,8 @@ int http_policy_check(const struct http_policy *p, struct name_cache *cache,
 			return 0;
 		}
 	if (sotype != SOCK_STREAM) {
-		snprintf(reason, rsize, "network.http: UDP only to the system's resolvers, port 53");
+		snprintf(reason, rsize,
+		         "network.http: UDP only to the system's resolvers, port 53");
 		return EPERM;
 	}
 	if (p->any_host) {
@@ -239,7 +243,8 @@ int http_policy_check(const struct http_policy *p, struct name_cache *cache,
 		return EACCES;
 	}
 	for (size_t i = 0; i < p->n_ips; i++)
-		if (p->ips[i].family == family && prefix_match(addr, p->ips[i].addr, p->ips[i].prefix) &&
+		if (p->ips[i].family == family &&
+		    prefix_match(addr, p->ips[i].addr, p->ips[i].prefix) &&
 		    port_ok(p->ips[i].port, port)) {
 			snprintf(reason, rsize, "network.http: allowed address");
 			return 0;

@@ -22,14 +22,14 @@ struct name_entry {
 };
 
 struct http_policy {
-	bool any_host;           /* no entries: any address on 80/443 */
-	struct ip_entry *ips;    /* IP and CIDR entries */
+	bool any_host;        /* no entries: any address on 80/443 */
+	struct ip_entry *ips; /* IP and CIDR entries */
 	size_t n_ips;
 	struct name_entry *names;
 	size_t n_names;
 	struct ip_entry *resolvers; /* the system's DNS servers (port 53) */
 	size_t n_resolvers;
-	uint16_t *ports;         /* every TCP port that can be allowed (Landlock) */
+	uint16_t *ports; /* every TCP port that can be allowed (Landlock) */
 	size_t n_ports;
 };
 
@@ -41,7 +41,7 @@ struct name_cache {
 };
 
 int http_policy_build(struct http_policy *p, const praxis_caps *caps, const char *resolv_conf,
-		      praxis_error *err);
+                      praxis_error *err);
 void http_policy_free(struct http_policy *p);
 void name_cache_free(struct name_cache *c);
 
@@ -49,7 +49,7 @@ void name_cache_free(struct name_cache *c);
  * or the errno to answer, with a reason. Names are resolved by the host's
  * resolver, at most once a minute per run (see docs/network.md). */
 int http_policy_check(const struct http_policy *p, struct name_cache *cache,
-		      const struct sockaddr *addr, socklen_t len, int sotype, char *reason,
-		      size_t rsize);
+                      const struct sockaddr *addr, socklen_t len, int sotype, char *reason,
+                      size_t rsize);
 
 #endif

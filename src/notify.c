@@ -17,12 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <seccomp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +37,8 @@
 #include "syscall_policy.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_RECV
-#define SECCOMP_IOCTL_NOTIF_RECV SECCOMP_IOWR(0, struct seccomp_notif)
-#define SECCOMP_IOCTL_NOTIF_SEND SECCOMP_IOWR(1, struct seccomp_notif_resp)
+#define SECCOMP_IOCTL_NOTIF_RECV     SECCOMP_IOWR(0, struct seccomp_notif)
+#define SECCOMP_IOCTL_NOTIF_SEND     SECCOMP_IOWR(1, struct seccomp_notif_resp)
 #define SECCOMP_IOCTL_NOTIF_ID_VALID SECCOMP_IOW(2, __u64)
 #endif
 #ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
@@ -56,7 +56,7 @@ int notify_init(struct notify_ctx *c, int fd)
 	c->fd = fd;
 	c->req_size = sizes.seccomp_notif > sizeof(*c->req) ? sizes.seccomp_notif : sizeof(*c->req);
 	c->resp_size = sizes.seccomp_notif_resp > sizeof(*c->resp) ? sizes.seccomp_notif_resp
-								    : sizeof(*c->resp);
+	                                                           : sizeof(*c->resp);
 	if (fd >= 0)
 		notify_set_fd(c, fd);
 	c->req = calloc(1, c->req_size);
@@ -159,13 +159,13 @@ static uint64_t rights_at(const struct notify_ctx *c, const char *path, const ch
 	size_t best = 0;
 	const struct landlock_plan *p = c->landlock;
 	for (size_t k = 0; k < p->n_rules + c->n_extra; k++) {
-		const struct ll_path_rule *r = k < p->n_rules ? &p->rules[k] : &c->extra[k - p->n_rules];
+		const struct ll_path_rule *r =
+		    k < p->n_rules ? &p->rules[k] : &c->extra[k - p->n_rules];
 		if (!r->path)
 			continue;
 		size_t len = strlen(r->path);
-		bool match = strcmp(r->path, "/") == 0 ||
-			     (strncmp(path, r->path, len) == 0 &&
-			      (path[len] == '\0' || path[len] == '/'));
+		bool match = strcmp(r->path, "/") == 0 || (strncmp(path, r->path, len) == 0 &&
+		                                           (path[len] == '\0' || path[len] == '/'));
 		if (match) {
 			rights |= r->access;
 			if (len >= best) {
@@ -227,7 +227,7 @@ static bool resolve_clean(const char *path, bool follow, struct resolved *out)
 	    strstr(path, "/.") || strstr(path, "//") || (len > 1 && path[len - 1] == '/'))
 		return false;
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
-			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	                       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
 	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	if (fd < 0)
 		return false; /* a symlink on the way, or not there: the slow path says */
@@ -244,7 +244,7 @@ static bool resolve_clean(const char *path, bool follow, struct resolved *out)
  * last component does not exist (or FOLLOW is false and we want the entry
  * itself), the parent is resolved and the name appended. */
 static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_ok,
-		   struct resolved *out)
+                   struct resolved *out)
 {
 	char base_path[64], proc_path[PATH_MAX];
 	int base = AT_FDCWD;
@@ -300,7 +300,7 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 				r = -errno;
 			else
 				snprintf(out->path + n, sizeof(out->path) - (size_t)n, "%s%s",
-					 (n == 1 && out->path[0] == '/') ? "" : "/", name);
+				         (n == 1 && out->path[0] == '/') ? "" : "/", name);
 			close(pfd);
 		}
 	} else {
@@ -322,7 +322,7 @@ static void parent_of(const char *path, char *out, size_t size)
 
 /* Does Landlock grant NEED at PATH? Fills REASON either way. */
 static bool landlock_allows(const struct notify_ctx *c, const char *path, uint64_t need,
-			    const char *cap, char *reason, size_t rsize)
+                            const char *cap, char *reason, size_t rsize)
 {
 	if (!c->landlock) {
 		snprintf(reason, rsize, "not enforced (no Landlock, degraded mode)");
@@ -429,15 +429,17 @@ static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		return log_and_continue(k, action, false);
 	}
 	if (r.anonymous || need == 0) {
-		snprintf(k->reason, sizeof(k->reason), r.anonymous ? "anonymous file (pipe, socket...)"
-								    : "O_PATH handle: no access");
+		snprintf(k->reason, sizeof(k->reason),
+		         r.anonymous ? "anonymous file (pipe, socket...)"
+		                     : "O_PATH handle: no access");
 		return log_and_continue(k, action, true);
 	}
 	bool ok;
 	if (!r.exists && (flags & O_CREAT)) {
 		char parent[sizeof(r.path)];
 		parent_of(r.path, parent, sizeof(parent));
-		ok = landlock_allows(c, parent, LL_FS_MAKE_REG, action, k->reason, sizeof(k->reason)) &&
+		ok = landlock_allows(c, parent, LL_FS_MAKE_REG, action, k->reason,
+		                     sizeof(k->reason)) &&
 		     landlock_allows(c, r.path, need, action, k->reason, sizeof(k->reason));
 	} else if (!r.exists) {
 		snprintf(k->reason, sizeof(k->reason), "does not exist");
@@ -450,7 +452,7 @@ static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 
 /* mkdir, mknod, unlink, rmdir, symlink, truncate: one path, a right on it or its parent. */
 static int handle_path_op(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t need,
-			  bool on_parent, bool follow)
+                          bool on_parent, bool follow)
 {
 	struct notify_ctx *c = k->c;
 	char path[PATH_MAX];
@@ -468,13 +470,14 @@ static int handle_path_op(struct call *k, int64_t dirfd, uint64_t path_addr, uin
 		parent_of(r.path, where, sizeof(where));
 	else
 		snprintf(where, sizeof(where), "%s", r.path);
-	bool ok = landlock_allows(c, where, need, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason));
+	bool ok =
+	    landlock_allows(c, where, need, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason));
 	return log_and_continue(k, PRAXIS_CAP_FS_WRITE, ok);
 }
 
 /* rename, link: two paths; removal/creation rights on both parents. */
 static int handle_two_paths(struct call *k, int64_t olddir, uint64_t oldp, int64_t newdir,
-			    uint64_t newp, bool is_link)
+                            uint64_t newp, bool is_link)
 {
 	struct notify_ctx *c = k->c;
 	char p1[PATH_MAX], p2[PATH_MAX];
@@ -498,10 +501,10 @@ static int handle_two_paths(struct call *k, int64_t olddir, uint64_t oldp, int64
 	uint64_t make = r1.is_dir ? LL_FS_MAKE_DIR : LL_FS_MAKE_REG;
 	uint64_t remove = r1.is_dir ? LL_FS_REMOVE_DIR : LL_FS_REMOVE_FILE;
 	uint64_t refer = strcmp(d1, d2) ? LL_FS_REFER : 0;
-	bool ok = (is_link || landlock_allows(c, d1, remove | refer, PRAXIS_CAP_FS_WRITE, k->reason,
-					      sizeof(k->reason))) &&
-		  landlock_allows(c, d2, make | refer, PRAXIS_CAP_FS_WRITE, k->reason,
-				  sizeof(k->reason));
+	bool ok =
+	    (is_link || landlock_allows(c, d1, remove | refer, PRAXIS_CAP_FS_WRITE, k->reason,
+	                                sizeof(k->reason))) &&
+	    landlock_allows(c, d2, make | refer, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason));
 	if (ok && is_link && refer &&
 	    !landlock_allows(c, d1, LL_FS_REFER, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason)))
 		ok = false;
@@ -521,7 +524,7 @@ static void append_argv(struct call *k, uint64_t argv_addr)
 			break;
 		sanitize(clean, sizeof(clean), arg);
 		int n = snprintf(k->target + len, sizeof(k->target) - len, "%s%s", i ? " " : " [",
-				 clean);
+		                 clean);
 		if (n < 0 || (size_t)n >= sizeof(k->target) - len - 2)
 			break;
 		len += (size_t)n;
@@ -531,7 +534,7 @@ static void append_argv(struct call *k, uint64_t argv_addr)
 }
 
 static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t argv_addr,
-		       uint64_t flags)
+                       uint64_t flags)
 {
 	struct notify_ctx *c = k->c;
 	char path[PATH_MAX];
@@ -539,7 +542,7 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0)
 		path[0] = '\0';
 	int e = resolve(k->pid, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW),
-			(flags & AT_EMPTY_PATH) != 0, &r);
+	                (flags & AT_EMPTY_PATH) != 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	append_argv(k, argv_addr);
 	if (!still_valid(c))
@@ -553,7 +556,7 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		ok = false;
 	} else {
 		ok = landlock_allows(c, r.path, LL_FS_EXECUTE, PRAXIS_CAP_SUBPROCESS, k->reason,
-				     sizeof(k->reason));
+		                     sizeof(k->reason));
 		if (ok && first)
 			snprintf(k->reason, sizeof(k->reason), "the plugin's program");
 	}
@@ -696,7 +699,7 @@ static void finish_pending(struct notify_ctx *c)
 }
 
 static int emulate_connect(struct call *k, int sock, const struct sockaddr_storage *ss,
-			   socklen_t len)
+                           socklen_t len)
 {
 	struct notify_ctx *c = k->c;
 	int fl = fcntl(sock, F_GETFL);
@@ -715,8 +718,12 @@ static int emulate_connect(struct call *k, int sock, const struct sockaddr_stora
 		close(sock);
 		return reply_value(c, 0, ENOMEM);
 	}
-	*pc = (struct pending_connect){.listener = c->fd, .sock = sock, .id = c->req->id,
-				       .addr = *ss, .len = len, .next = c->pending};
+	*pc = (struct pending_connect){.listener = c->fd,
+	                               .sock = sock,
+	                               .id = c->req->id,
+	                               .addr = *ss,
+	                               .len = len,
+	                               .next = c->pending};
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024); /* it only calls connect */
@@ -733,14 +740,15 @@ static int emulate_connect(struct call *k, int sock, const struct sockaddr_stora
 
 /* UDP sends under network.http: copy, check, send from here. */
 static int emulate_send(struct call *k, int sock, const struct msghdr *mh_in,
-			const struct sockaddr_storage *dest, socklen_t dlen, int flags, ssize_t *sent)
+                        const struct sockaddr_storage *dest, socklen_t dlen, int flags,
+                        ssize_t *sent)
 {
 	size_t total = 0;
 	struct iovec iov[16];
 	if (mh_in->msg_iovlen > 16 || mh_in->msg_controllen > 0)
 		return EPERM; /* control data (e.g. source address) is not for plugins */
 	if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh_in->msg_iov, iov,
-		       mh_in->msg_iovlen * sizeof(*iov)) < 0)
+	               mh_in->msg_iovlen * sizeof(*iov)) < 0)
 		return EFAULT;
 	for (size_t i = 0; i < mh_in->msg_iovlen; i++)
 		total += iov[i].iov_len;
@@ -751,15 +759,15 @@ static int emulate_send(struct call *k, int sock, const struct msghdr *mh_in,
 		return ENOMEM;
 	size_t off = 0;
 	for (size_t i = 0; i < mh_in->msg_iovlen; i++) {
-		if (iov[i].iov_len &&
-		    read_bytes(k->pid, (uint64_t)(uintptr_t)iov[i].iov_base, buf + off, iov[i].iov_len) < 0) {
+		if (iov[i].iov_len && read_bytes(k->pid, (uint64_t)(uintptr_t)iov[i].iov_base,
+		                                 buf + off, iov[i].iov_len) < 0) {
 			free(buf);
 			return EFAULT;
 		}
 		off += iov[i].iov_len;
 	}
-	*sent = sendto(sock, buf, total, flags | MSG_NOSIGNAL, dlen ? (const struct sockaddr *)dest : NULL,
-		       dlen);
+	*sent = sendto(sock, buf, total, flags | MSG_NOSIGNAL,
+	               dlen ? (const struct sockaddr *)dest : NULL, dlen);
 	int e = *sent < 0 ? errno : 0;
 	free(buf);
 	return e;
@@ -776,7 +784,8 @@ static bool http_enforced(const struct notify_ctx *c)
 }
 
 /* Audit-only view of a destination (network.socket or no network). */
-static bool describe_destination(struct call *k, const char *verb, const struct sockaddr_storage *ss)
+static bool describe_destination(struct call *k, const char *verb,
+                                 const struct sockaddr_storage *ss)
 {
 	const struct seccomp_options *o = k->c->policy;
 	bool inet = ss->ss_family == AF_INET || ss->ss_family == AF_INET6;
@@ -818,7 +827,8 @@ static int handle_address(struct call *k, const char *verb, int fd, uint64_t add
 	format_sockaddr(k, &ss, len);
 	prefix_target(k, verb);
 	if (!http_enforced(c))
-		return log_and_continue(k, net_action(c->policy), describe_destination(k, verb, &ss));
+		return log_and_continue(k, net_action(c->policy),
+		                        describe_destination(k, verb, &ss));
 	if (strcmp(verb, "sendto") == 0 && (k->a[3] & MSG_FASTOPEN)) {
 		/* TCP Fast Open connects without connect(): refused */
 		snprintf(k->reason, sizeof(k->reason), "TCP Fast Open is not allowed");
@@ -847,7 +857,7 @@ static int handle_address(struct call *k, const char *verb, int fd, uint64_t add
 		return reply_value(c, 0, EACCES);
 	}
 	int e = http_policy_check(c->http, &c->names, (struct sockaddr *)&ss, (socklen_t)len, type,
-				  k->reason, sizeof(k->reason));
+	                          k->reason, sizeof(k->reason));
 	audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0, k->reason);
 	if (e) {
 		close(sock);
@@ -865,7 +875,7 @@ static int handle_address(struct call *k, const char *verb, int fd, uint64_t add
 		return reply_value(c, 0, e);
 	}
 	ssize_t sent = sendto(sock, buf, n, (int)k->a[3] | MSG_NOSIGNAL, (struct sockaddr *)&ss,
-			      (socklen_t)len);
+	                      (socklen_t)len);
 	e = sent < 0 ? errno : 0;
 	free(buf);
 	close(sock);
@@ -877,7 +887,8 @@ static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int 
 {
 	struct notify_ctx *c = k->c;
 	if (http_enforced(c) && (flags & MSG_FASTOPEN)) {
-		snprintf(k->target, sizeof(k->target), "%s with MSG_FASTOPEN", mmsg ? "sendmmsg" : "sendmsg");
+		snprintf(k->target, sizeof(k->target), "%s with MSG_FASTOPEN",
+		         mmsg ? "sendmmsg" : "sendmsg");
 		snprintf(k->reason, sizeof(k->reason), "TCP Fast Open is not allowed");
 		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
 		return reply_value(c, 0, EPERM);
@@ -901,7 +912,8 @@ static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int 
 		struct sockaddr_storage ss;
 		socklen_t len = mh.msg_namelen > sizeof(ss) ? sizeof(ss) : mh.msg_namelen;
 		memset(&ss, 0, sizeof(ss));
-		if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh.msg_name, &ss, len) < 0 || !still_valid(c))
+		if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh.msg_name, &ss, len) < 0 ||
+		    !still_valid(c))
 			return reply(c, 0, true);
 		format_sockaddr(k, &ss, len);
 		prefix_target(k, "sendmsg");
@@ -910,7 +922,7 @@ static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int 
 			return log_and_continue(k, PRAXIS_CAP_NET_HTTP, true);
 		}
 		return log_and_continue(k, net_action(c->policy),
-					describe_destination(k, "sendmsg", &ss));
+		                        describe_destination(k, "sendmsg", &ss));
 	}
 	unsigned done = 0;
 	int e = 0;
@@ -928,8 +940,10 @@ static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int 
 		socklen_t len = 0;
 		memset(&ss, 0, sizeof(ss));
 		if (m.msg_hdr.msg_name && m.msg_hdr.msg_namelen) {
-			len = m.msg_hdr.msg_namelen > sizeof(ss) ? sizeof(ss) : m.msg_hdr.msg_namelen;
-			if (read_bytes(k->pid, (uint64_t)(uintptr_t)m.msg_hdr.msg_name, &ss, len) < 0) {
+			len =
+			    m.msg_hdr.msg_namelen > sizeof(ss) ? sizeof(ss) : m.msg_hdr.msg_namelen;
+			if (read_bytes(k->pid, (uint64_t)(uintptr_t)m.msg_hdr.msg_name, &ss, len) <
+			    0) {
 				e = EFAULT;
 				break;
 			}
@@ -945,19 +959,21 @@ static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int 
 			format_sockaddr(k, &ss, len);
 			prefix_target(k, mmsg ? "sendmmsg" : "sendmsg");
 			e = http_policy_check(c->http, &c->names, (struct sockaddr *)&ss, len, type,
-					      k->reason, sizeof(k->reason));
-			audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0, k->reason);
+			                      k->reason, sizeof(k->reason));
+			audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0,
+			           k->reason);
 			if (e)
 				break;
 		}
-		e = emulate_send(k, sock, &m.msg_hdr, &ss,
-				 m.msg_hdr.msg_name ? len : 0, flags, &last);
+		e = emulate_send(k, sock, &m.msg_hdr, &ss, m.msg_hdr.msg_name ? len : 0, flags,
+		                 &last);
 		if (!e) {
 			unsigned int sent_len = (unsigned int)last;
 			if (mmsg) { /* msgvec[i].msg_len, as the kernel would */
 				struct iovec local = {&sent_len, sizeof(sent_len)};
-				struct iovec remote = {(void *)(uintptr_t)(at + offsetof(struct mmsghdr, msg_len)),
-						       sizeof(sent_len)};
+				struct iovec remote = {
+				    (void *)(uintptr_t)(at + offsetof(struct mmsghdr, msg_len)),
+				    sizeof(sent_len)};
 				process_vm_writev(k->pid, &local, 1, &remote, 1, 0);
 			}
 			done++;
@@ -971,26 +987,31 @@ static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int 
 
 static int handle_socket(struct call *k)
 {
-	static const char *const families[] = {[AF_UNIX] = "unix",   [AF_INET] = "inet",
-					       [AF_INET6] = "inet6", [AF_NETLINK] = "netlink",
-					       [AF_PACKET] = "packet"};
-	static const char *const types[] = {[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",
-					    [SOCK_RAW] = "raw", [SOCK_SEQPACKET] = "seqpacket"};
+	static const char *const families[] = {[AF_UNIX] = "unix",
+	                                       [AF_INET] = "inet",
+	                                       [AF_INET6] = "inet6",
+	                                       [AF_NETLINK] = "netlink",
+	                                       [AF_PACKET] = "packet"};
+	static const char *const types[] = {[SOCK_STREAM] = "stream",
+	                                    [SOCK_DGRAM] = "dgram",
+	                                    [SOCK_RAW] = "raw",
+	                                    [SOCK_SEQPACKET] = "seqpacket"};
 	uint64_t fam = k->a[0] & 0xffffffff, type = k->a[1] & 0xf;
-	const char *fn = fam < sizeof(families) / sizeof(*families) && families[fam] ? families[fam] : NULL;
+	const char *fn =
+	    fam < sizeof(families) / sizeof(*families) && families[fam] ? families[fam] : NULL;
 	const char *tn = type < sizeof(types) / sizeof(*types) && types[type] ? types[type] : NULL;
 	char fbuf[16], tbuf[16];
 	snprintf(fbuf, sizeof(fbuf), "%u", (unsigned)fam);
 	snprintf(tbuf, sizeof(tbuf), "%u", (unsigned)type);
 	snprintf(k->target, sizeof(k->target), "socket %s/%s protocol %u", fn ? fn : fbuf,
-		 tn ? tn : tbuf, (unsigned)(k->a[2] & 0xffffffff));
+	         tn ? tn : tbuf, (unsigned)(k->a[2] & 0xffffffff));
 	const struct seccomp_options *o = k->c->policy;
 	int err = decide_socket(o, k->a[0], k->a[1], k->a[2]);
 	const char *why = !o->net_socket && !o->net_http ? "no network capability"
-			  : "only TCP and UDP over IPv4/IPv6";
-	return register_decision(k, o->net_http && !o->net_socket ? PRAXIS_CAP_NET_HTTP
-								   : PRAXIS_CAP_NET_SOCKET,
-				 err, why);
+	                                                 : "only TCP and UDP over IPv4/IPv6";
+	return register_decision(
+	    k, o->net_http && !o->net_socket ? PRAXIS_CAP_NET_HTTP : PRAXIS_CAP_NET_SOCKET, err,
+	    why);
 }
 
 static int handle_denied_syscall(struct call *k, int error, const char *why)
@@ -1032,8 +1053,8 @@ int notify_handle(struct notify_ctx *c)
 	case SYS_rmdir: return handle_path_op(&k, cwd, a[0], LL_FS_REMOVE_DIR, true, false);
 	case SYS_unlinkat:
 		return handle_path_op(&k, (int)a[0], a[1],
-				      (a[2] & AT_REMOVEDIR) ? LL_FS_REMOVE_DIR : LL_FS_REMOVE_FILE,
-				      true, false);
+		                      (a[2] & AT_REMOVEDIR) ? LL_FS_REMOVE_DIR : LL_FS_REMOVE_FILE,
+		                      true, false);
 	case SYS_symlink: return handle_path_op(&k, cwd, a[1], LL_FS_MAKE_SYM, true, false);
 	case SYS_symlinkat: return handle_path_op(&k, (int)a[1], a[2], LL_FS_MAKE_SYM, true, false);
 	case SYS_truncate: return handle_path_op(&k, cwd, a[0], LL_FS_TRUNCATE, false, true);
@@ -1053,41 +1074,43 @@ int notify_handle(struct notify_ctx *c)
 	case SYS_listen:
 		snprintf(k.target, sizeof(k.target), "listen");
 		return register_decision(&k, PRAXIS_CAP_NET_HTTP, decide_listen(o),
-					 "network.http does not listen");
+		                         "network.http does not listen");
 	case SYS_socketpair:
 		snprintf(k.target, sizeof(k.target), "socketpair family %u", (unsigned)a[0]);
 		snprintf(k.reason, sizeof(k.reason), "UNIX socketpairs are always allowed");
 		return register_decision(&k, PRAXIS_CAP_NET_SOCKET, decide_socketpair(a[0]),
-					 "only AF_UNIX socketpairs are allowed");
+		                         "only AF_UNIX socketpairs are allowed");
 	case SYS_fork:
 	case SYS_vfork:
 		snprintf(k.target, sizeof(k.target), k.nr == SYS_fork ? "fork" : "vfork");
 		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, decide_fork(o),
-					 "system.subprocess not granted");
+		                         "system.subprocess not granted");
 	case SYS_clone: {
-		snprintf(k.target, sizeof(k.target), "clone flags 0x%llx", (unsigned long long)a[0]);
+		snprintf(k.target, sizeof(k.target), "clone flags 0x%llx",
+		         (unsigned long long)a[0]);
 		int err = decide_clone(o, a[0]);
 		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, err,
-					 o->subprocess ? "new namespaces are never allowed"
-						       : "system.subprocess not granted");
+		                         o->subprocess ? "new namespaces are never allowed"
+		                                       : "system.subprocess not granted");
 	}
 	case SYS_personality:
-		return handle_denied_syscall(&k, decide_personality(a[0]), "changes ASLR/NX behaviour");
+		return handle_denied_syscall(&k, decide_personality(a[0]),
+		                             "changes ASLR/NX behaviour");
 	case SYS_memfd_create:
-		return handle_denied_syscall(&k, decide_memfd_create(a[1]),
-					     "a memfd would bypass the execute right and the memory limit");
+		return handle_denied_syscall(
+		    &k, decide_memfd_create(a[1]),
+		    "a memfd would bypass the execute right and the memory limit");
 	case SYS_ioctl:
 		return handle_denied_syscall(&k, decide_ioctl(a[1]),
-					     "terminal injection / inode flag change");
+		                             "terminal injection / inode flag change");
 	case SYS_seccomp:
 		return handle_denied_syscall(&k, decide_seccomp(a[1]),
-					     "a second seccomp listener would hide operations");
+		                             "a second seccomp listener would hide operations");
 	case SYS_setsid:
 	case SYS_setpgid:
-		return handle_denied_syscall(&k, EPERM,
-					     "would escape the run's process group (no pid namespace)");
-	default:
-		break;
+		return handle_denied_syscall(
+		    &k, EPERM, "would escape the run's process group (no pid namespace)");
+	default: break;
 	}
 	/* Metadata syscalls and the deny list. */
 	char name[64];
@@ -1095,10 +1118,11 @@ int notify_handle(struct notify_ctx *c)
 	for (const char *const *m = metadata_syscalls; *m; m++)
 		if (strcmp(*m, name) == 0) {
 			snprintf(k.target, sizeof(k.target), "%s", name);
-			snprintf(k.reason, sizeof(k.reason), "filesystem.write for the whole filesystem");
-			return register_decision(
-				&k, PRAXIS_CAP_FS_WRITE, decide_metadata(o),
-				"changing metadata (mode, owner, times, xattrs) needs filesystem.write for the whole filesystem");
+			snprintf(k.reason, sizeof(k.reason),
+			         "filesystem.write for the whole filesystem");
+			return register_decision(&k, PRAXIS_CAP_FS_WRITE, decide_metadata(o),
+			                         "changing metadata (mode, owner, times, xattrs) "
+			                         "needs filesystem.write for the whole filesystem");
 		}
 	return handle_denied_syscall(&k, EPERM, "never allowed in a sandbox");
 }

@@ -20,7 +20,7 @@ struct notify_ctx {
 	size_t n_extra;
 	const struct http_policy *http; /* network.http without network.socket: enforced here */
 	struct name_cache names;
-	int pidfd;                      /* the run's first process */
+	int pidfd;                       /* the run's first process */
 	struct pending_connect *pending; /* blocking connects done on worker threads */
 	pid_t init_pid; /* the plugin's first process, whose /proc/<pid> is readable */
 	unsigned long execs;

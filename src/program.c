@@ -62,7 +62,7 @@ int program_resolve(const char *name, const char *search_path, char **ret, praxi
 		p = *end ? end + 1 : end;
 	}
 	return praxis_fail(err, best, "%s: %s", name,
-			   best == -ENOENT ? "command not found" : strerror(-best));
+	                   best == -ENOENT ? "command not found" : strerror(-best));
 }
 
 static int read_head(const char *path, char *buf, size_t size, ssize_t *got)
@@ -109,7 +109,7 @@ out:
 
 /* "#!INTERP [ARG]" -> INTERP; for env, the first non-option ARG word. */
 static int script_interpreter(char *head, ssize_t len, char *interp, size_t isz, char *env_name,
-			      size_t esz)
+                              size_t esz)
 {
 	interp[0] = env_name[0] = '\0';
 	if (len < 3 || head[0] != '#' || head[1] != '!')
@@ -147,7 +147,7 @@ static int script_interpreter(char *head, ssize_t len, char *interp, size_t isz,
 }
 
 int program_exec_chain(const char *path, const char *search_path, struct strv *files,
-		       praxis_error *err)
+                       praxis_error *err)
 {
 	char current[PATH_MAX];
 	snprintf(current, sizeof(current), "%s", path);
@@ -172,12 +172,13 @@ int program_exec_chain(const char *path, const char *search_path, struct strv *f
 		}
 		head[got] = '\0';
 		if ((r = script_interpreter(head, got, interp, sizeof(interp), env_name,
-					    sizeof(env_name))) < 0)
+		                            sizeof(env_name))) < 0)
 			return praxis_fail(err, r, "%s: bad #! line", current);
 		if (!interp[0])
 			return 0; /* the kernel will say ENOEXEC */
 		if (env_name[0]) {
-			/* env is an ELF: add it and its loader, then go on with the program it runs. */
+			/* env is an ELF: add it and its loader, then go on with the program it
+			 * runs. */
 			if ((r = program_exec_chain(interp, search_path, files, err)) < 0)
 				return r;
 			char *resolved = NULL;
@@ -190,7 +191,7 @@ int program_exec_chain(const char *path, const char *search_path, struct strv *f
 		char *resolved = realpath(interp, NULL);
 		if (!resolved)
 			return praxis_fail(err, -errno, "%s: interpreter %s: %s", path, interp,
-					   strerror(errno));
+			                   strerror(errno));
 		snprintf(current, sizeof(current), "%s", resolved);
 		free(resolved);
 	}

@@ -11,6 +11,6 @@ int program_resolve(const char *name, const char *search_path, char **ret, praxi
  * its ELF interpreter, a script's interpreter (following "#!/usr/bin/env
  * NAME" through SEARCH_PATH), recursively. */
 int program_exec_chain(const char *path, const char *search_path, struct strv *files,
-		       praxis_error *err);
+                       praxis_error *err);
 
 #endif

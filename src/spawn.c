@@ -12,13 +12,13 @@
 #include "sandbox_internal.h"
 
 int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *ret_pidfd,
-		pid_t *ret_pid)
+                pid_t *ret_pid)
 {
 	int pidfd = -1;
 	struct clone_args args = {
-		.flags = CLONE_PIDFD | clone_flags,
-		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = 0,
+	    .flags = CLONE_PIDFD | clone_flags,
+	    .pidfd = (uint64_t)(uintptr_t)&pidfd,
+	    .exit_signal = 0,
 	};
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && errno == ENOSYS)

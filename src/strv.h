@@ -10,8 +10,8 @@ struct strv {
 	size_t cap;
 };
 
-int strv_push(struct strv *s, const char *str);   /* copies STR */
-int strv_push_owned(struct strv *s, char *str);   /* takes STR */
+int strv_push(struct strv *s, const char *str); /* copies STR */
+int strv_push_owned(struct strv *s, char *str); /* takes STR */
 bool strv_contains(const struct strv *s, const char *str);
 int strv_copy(struct strv *dst, const struct strv *src);
 void strv_free(struct strv *s);

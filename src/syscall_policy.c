@@ -19,36 +19,97 @@
  * kernel objects that widen attack surface, and io_uring (its operations are
  * not syscalls, so seccomp and the audit log would not see them). */
 const char *const denied_syscalls[] = {
-	"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
-	"mount", "umount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount",
-	"fspick", "move_mount", "open_tree", "mount_setattr",
-	"unshare", "setns",
-	"bpf", "perf_event_open", "userfaultfd", "fanotify_init",
-	"keyctl", "add_key", "request_key",
-	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
-	"acct", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime", "clock_adjtime",
-	"adjtimex", "syslog", "iopl", "ioperm", "quotactl", "quotactl_fd", "vhangup",
-	"open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "uselib", "nfsservctl",
-	"_sysctl", "create_module", "get_kernel_syms", "query_module", "vm86", "vm86old",
-	"modify_ldt",
-	/* Memory no process's RSS shows, so the tree's memory limit would not
-	 * see it either: memfds, secret memory, SysV shared memory, message
-	 * queues and semaphores (SysV objects also outlive the run). */
-	"memfd_create", "memfd_secret", "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd",
-	"msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl", NULL,
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "pidfd_getfd",
+    "kcmp",
+    "mount",
+    "umount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "move_mount",
+    "open_tree",
+    "mount_setattr",
+    "unshare",
+    "setns",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "fanotify_init",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "acct",
+    "swapon",
+    "swapoff",
+    "reboot",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "quotactl",
+    "quotactl_fd",
+    "vhangup",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "lookup_dcookie",
+    "uselib",
+    "nfsservctl",
+    "_sysctl",
+    "create_module",
+    "get_kernel_syms",
+    "query_module",
+    "vm86",
+    "vm86old",
+    "modify_ldt",
+    /* Memory no process's RSS shows, so the tree's memory limit would not
+     * see it either: memfds, secret memory, SysV shared memory, message
+     * queues and semaphores (SysV objects also outlive the run). */
+    "memfd_create",
+    "memfd_secret",
+    "shmget",
+    "shmat",
+    "shmdt",
+    "shmctl",
+    "msgget",
+    "msgsnd",
+    "msgrcv",
+    "msgctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "semctl",
+    NULL,
 };
 
 const char *const metadata_syscalls[] = {
-	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
-	"setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
-	"setxattrat", "removexattrat", "utime", "utimes", "futimesat", "utimensat", NULL,
+    "chmod",        "fchmod",       "fchmodat",   "fchmodat2",     "chown",     "fchown",
+    "lchown",       "fchownat",     "setxattr",   "lsetxattr",     "fsetxattr", "removexattr",
+    "lremovexattr", "fremovexattr", "setxattrat", "removexattrat", "utime",     "utimes",
+    "futimesat",    "utimensat",    NULL,
 };
 
-#define LOW32(x) ((x) & 0xffffffffULL)
+#define LOW32(x) ((x)&0xffffffffULL)
 
 int decide_socket(const struct seccomp_options *o, uint64_t family, uint64_t type,
-		  uint64_t protocol)
+                  uint64_t protocol)
 {
 	if (!o->net_socket && !o->net_http)
 		return EPERM;
@@ -61,9 +122,11 @@ int decide_socket(const struct seccomp_options *o, uint64_t family, uint64_t typ
 	if (base != SOCK_STREAM && base != SOCK_DGRAM)
 		return EPERM;
 	switch (LOW32(protocol)) {
-	case IPPROTO_ICMP: case IPPROTO_ICMPV6: case IPPROTO_SCTP: case IPPROTO_UDPLITE:
-	case IPPROTO_MPTCP:
-		return EPERM; /* ride on stream/dgram sockets but escape TCP rules */
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+	case IPPROTO_SCTP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_MPTCP: return EPERM; /* ride on stream/dgram sockets but escape TCP rules */
 	}
 	return 0;
 }
@@ -81,8 +144,8 @@ int decide_socketpair(uint64_t family)
 }
 
 static const uint64_t clone_namespace_flags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
-					      CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
-					      CLONE_NEWNET;
+                                              CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                                              CLONE_NEWNET;
 
 int decide_clone(const struct seccomp_options *o, uint64_t flags)
 {
@@ -115,8 +178,7 @@ int decide_memfd_create(uint64_t flags)
 
 /* ioctl requests that change things Landlock does not see: terminal input
  * injection (CVE-2017-5226 class) and inode flags of files merely opened. */
-static const uint64_t denied_ioctls[] = {TIOCSTI, TIOCLINUX, FS_IOC_SETFLAGS,
-					 FS_IOC_FSSETXATTR};
+static const uint64_t denied_ioctls[] = {TIOCSTI, TIOCLINUX, FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR};
 
 int decide_ioctl(uint64_t request)
 {

@@ -10,7 +10,7 @@
  * same syscalls: one source of truth, and race-free because registers are
  * copied into the notification. Each returns 0 (allow) or a positive errno. */
 int decide_socket(const struct seccomp_options *o, uint64_t family, uint64_t type,
-		  uint64_t protocol);
+                  uint64_t protocol);
 int decide_socketpair(uint64_t family);
 int decide_listen(const struct seccomp_options *o);
 int decide_clone(const struct seccomp_options *o, uint64_t flags);
