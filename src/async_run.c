@@ -2,12 +2,10 @@
  * praxis_sandbox_run() on a thread of its own, and an eventfd becomes
  * readable when it has ended and every process of it has been reaped.
  *
- * Cancel: the run's first process is cloned by that thread, so it is the
- * only pid in /proc/self/task/TID/children. It is killed through a pidfd,
- * which cannot hit a recycled pid: the pid is checked to still be that
- * thread's child after the pidfd is open. It is the init of the run's pid
- * namespace, so the kernel kills the rest of the tree with it; the
- * supervisor reaps it as at any other end of a run. */
+ * Cancel writes the handle's cancel eventfd, which is the run's cancel_fd:
+ * the supervisor kills the run (its pid 1, so the kernel kills the rest)
+ * and reaps it as at any other end. A call in a plugin's zygote is killed
+ * through its pidfd (exec_cancel.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,13 +26,6 @@
 #include "praxis/executor.h"
 #include "strv.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
 enum async_kind { ASYNC_RUN, ASYNC_EXEC };
 
 struct praxis_async {
@@ -43,10 +34,10 @@ struct praxis_async {
 	pthread_t thread;
 	bool joined;
 	bool collected;
-	atomic_int tid; /* the supervising thread, 0 until it runs */
 	atomic_bool done;
 	atomic_bool cancelled;       /* cancel was asked for */
-	atomic_bool killed;          /* cancel stopped the run (or it never started) */
+	atomic_bool killed;          /* cancel stopped the run (or it never started); set
+	                                before done */
 	pthread_mutex_t cancel_lock; /* one canceller at a time */
 	/* ASYNC_RUN */
 	praxis_sandbox *sb;
@@ -59,7 +50,7 @@ struct praxis_async {
 	char *name;
 	char *params;
 	praxis_exec_result exec_res;
-	struct exec_cancel exec_cancel; /* a call in a zygote */
+	struct exec_cancel cancel; /* its eventfd is the run's cancel_fd */
 	/* both */
 	int rc;
 	praxis_error err;
@@ -68,27 +59,24 @@ struct praxis_async {
 static void *async_main(void *arg)
 {
 	praxis_async *a = arg;
-	atomic_store(&a->tid, (int)gettid());
 	if (atomic_load(&a->cancelled)) {
 		a->rc = praxis_fail(&a->err, -ECANCELED, "cancelled before the plugin started");
 		atomic_store(&a->killed, true);
 	} else if (a->kind == ASYNC_RUN) {
 		a->rc = praxis_sandbox_run(a->sb, &a->opts, &a->run_res, &a->err);
 	} else {
-		a->rc = executor_execute(a->ex, a->name, a->params, &a->exec_cancel, &a->exec_res,
-		                         &a->err);
+		a->rc =
+		    executor_execute(a->ex, a->name, a->params, &a->cancel, &a->exec_res, &a->err);
 	}
 	/* Killed during the setup, the run may fail as a setup error: it was
 	 * cancelled all the same. */
-	if (a->rc < 0 && a->rc != -ECANCELED && atomic_load(&a->killed))
+	bool asked = atomic_load(&a->cancelled);
+	if (a->rc < 0 && a->rc != -ECANCELED && asked)
 		a->rc = praxis_fail(&a->err, -ECANCELED, "cancelled while the plugin was starting");
-	/* Asked for cancel and ended by SIGKILL: the canceller's kill, even
-	 * if this thread saw the end before the canceller could say so. */
-	if (a->kind == ASYNC_EXEC && a->rc >= 0 && atomic_load(&a->cancelled) &&
-	    a->exec_res.status == PRAXIS_EXEC_CRASHED && a->exec_res.signal == SIGKILL) {
-		a->exec_res.status = PRAXIS_EXEC_CANCELLED;
-		snprintf(a->exec_res.message, sizeof(a->exec_res.message), "cancelled");
-	}
+	bool stopped =
+	    a->rc == -ECANCELED || (a->rc >= 0 && a->kind == ASYNC_RUN && a->run_res.cancelled) ||
+	    (a->rc >= 0 && a->kind == ASYNC_EXEC && a->exec_res.status == PRAXIS_EXEC_CANCELLED);
+	atomic_store(&a->killed, stopped);
 	atomic_store(&a->done, true);
 	uint64_t one = 1;
 	ssize_t ignored = write(a->efd, &one, sizeof(one));
@@ -101,7 +89,7 @@ static void async_destroy(praxis_async *a)
 	if (a->efd >= 0)
 		close(a->efd);
 	pthread_mutex_destroy(&a->cancel_lock);
-	exec_cancel_destroy(&a->exec_cancel);
+	exec_cancel_destroy(&a->cancel);
 	strv_free(&a->argv);
 	free(a->cwd);
 	free(a->name);
@@ -116,10 +104,10 @@ static int async_new(enum async_kind kind, praxis_async **ret, praxis_error *err
 		return praxis_fail(err, -ENOMEM, "out of memory");
 	a->kind = kind;
 	pthread_mutex_init(&a->cancel_lock, NULL);
-	exec_cancel_init(&a->exec_cancel);
 	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (a->efd < 0) {
-		int e = errno;
+	int r = exec_cancel_init(&a->cancel);
+	if (a->efd < 0 || r < 0) {
+		int e = a->efd < 0 ? errno : -r;
 		async_destroy(a);
 		return praxis_fail(err, -e, "eventfd: %s", strerror(e));
 	}
@@ -162,6 +150,7 @@ int praxis_sandbox_start(praxis_sandbox *sb, const praxis_run_opts *opts, praxis
 	}
 	a->opts.argv = (const char *const *)a->argv.v;
 	a->opts.cwd = a->cwd;
+	a->opts.cancel_fd = a->cancel.fd; /* praxis_async_cancel() */
 	return async_launch(a, ret, err);
 }
 
@@ -224,95 +213,14 @@ int praxis_async_wait(praxis_async *a, int timeout_ms)
 }
 
 /* The children of task TID, as /proc lists them, into BUF. */
-static bool read_children(pid_t tid, char *buf, size_t size)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return true;
-}
-
-/* Is PID listed in the children of task TID? */
-static bool is_child_of(pid_t tid, pid_t pid)
-{
-	char buf[4096];
-	if (!read_children(tid, buf, sizeof(buf)))
-		return false;
-	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t;
-	     t = strtok_r(NULL, " \n", &save))
-		if (atoi(t) == pid)
-			return true;
-	return false;
-}
-
-/* Has PID already exited (a zombie waiting for the supervisor)? */
-static bool has_exited(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	const char *end = strrchr(buf, ')'); /* the command name may hold anything */
-	return !end || end[1] != ' ' || end[2] == 'Z' || end[2] == 'X';
-}
-
-/* Kill the child of task TID, if it has one still running. True when one
- * was killed. */
-static bool kill_child_of(pid_t tid)
-{
-	char buf[256];
-	if (!read_children(tid, buf, sizeof(buf)))
-		return false;
-	pid_t pid = (pid_t)atoi(buf);
-	if (pid <= 0)
-		return false;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return false;
-	bool killed = false;
-	/* The pidfd is the right process only if PID is still our child now. */
-	if (is_child_of(tid, pid) && !has_exited(pid))
-		killed = syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0;
-	close(pidfd);
-	return killed;
-}
-
 int praxis_async_cancel(praxis_async *a)
 {
 	if (!a)
 		return -EINVAL;
 	pthread_mutex_lock(&a->cancel_lock);
-	if (atomic_load(&a->done)) {
-		pthread_mutex_unlock(&a->cancel_lock);
-		return atomic_load(&a->killed) ? 0 : -EALREADY;
-	}
-	atomic_store(&a->cancelled, true);
-	/* Until the run has a process to kill or has ended: the setup
-	 * before the spawn is short, so this is a brief wait. */
-	while (!atomic_load(&a->done)) {
-		pid_t tid = (pid_t)atomic_load(&a->tid);
-		/* A call in a zygote is not the thread's child: its pidfd is
-		 * in the cancel handle, killed now or as soon as it starts. */
-		if ((a->kind == ASYNC_EXEC && exec_cancel_request(&a->exec_cancel)) ||
-		    (tid > 0 && kill_child_of(tid))) {
-			atomic_store(&a->killed, true);
-			break;
-		}
-		struct timespec pause = {0, 200000};
-		nanosleep(&pause, NULL);
+	if (!atomic_load(&a->done)) {
+		atomic_store(&a->cancelled, true);
+		exec_cancel_request(&a->cancel);
 	}
 	pthread_mutex_unlock(&a->cancel_lock);
 	praxis_async_wait(a, -1); /* until the supervisor has reaped everything */

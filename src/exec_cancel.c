@@ -1,6 +1,9 @@
 #include "exec_cancel.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -8,15 +11,19 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-void exec_cancel_init(struct exec_cancel *c)
+int exec_cancel_init(struct exec_cancel *c)
 {
 	pthread_mutex_init(&c->lock, NULL);
 	c->active = c->requested = false;
 	c->pidfd = -1;
+	c->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return c->fd < 0 ? -errno : 0;
 }
 
 void exec_cancel_destroy(struct exec_cancel *c)
 {
+	if (c->fd >= 0)
+		close(c->fd);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -25,17 +32,16 @@ static void kill_call(int pidfd)
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 }
 
-bool exec_cancel_request(struct exec_cancel *c)
+void exec_cancel_request(struct exec_cancel *c)
 {
 	pthread_mutex_lock(&c->lock);
-	bool underway = c->active;
-	if (underway) {
-		c->requested = true;
-		if (c->pidfd >= 0)
-			kill_call(c->pidfd);
-	}
+	c->requested = true;
+	if (c->pidfd >= 0)
+		kill_call(c->pidfd);
+	uint64_t one = 1;
+	ssize_t ignored = write(c->fd, &one, sizeof(one));
+	(void)ignored;
 	pthread_mutex_unlock(&c->lock);
-	return underway;
 }
 
 bool exec_cancel_begin(struct exec_cancel *c)

@@ -95,6 +95,10 @@ static void classify(const praxis_executor *ex, const struct plugin_entry *e,
                      const praxis_result *run, praxis_exec_result *res)
 {
 	char why[200];
+	if (run->cancelled) {
+		set_status(res, PRAXIS_EXEC_CANCELLED, "cancelled");
+		return;
+	}
 	if (run->status == PRAXIS_LIMIT && run->limit == PRAXIS_LIMIT_OUTPUT) {
 		set_status(res, PRAXIS_EXEC_OUTPUT_TOO_LARGE,
 		           "the plugin wrote more than %llu bytes (stdout and stderr): stopped",

@@ -147,6 +147,7 @@ int executor_execute(praxis_executor *ex, const char *name, const char *params_j
 	opts.output = PRAXIS_OUTPUT_CAPTURE;
 	opts.cwd = e->m->dir;
 	opts.collect_audit = ex->collect_audit;
+	opts.cancel_fd = cancel ? cancel->fd : -1;
 	praxis_result run;
 	r = praxis_sandbox_run(e->sb, &opts, &run, err);
 	close(in);

@@ -21,6 +21,7 @@ void praxis_run_opts_init(praxis_run_opts *opts)
 	opts->stdio[0] = 0;
 	opts->stdio[1] = 1;
 	opts->stdio[2] = 2;
+	opts->cancel_fd = -1;
 }
 
 struct exec_rules {
@@ -168,6 +169,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	struct run_state rs = {.pidfd = -1,
 	                       .sync_fd = -1,
 	                       .notify_fd = -1,
+	                       .cancel_fd = -1,
 	                       .out_fd = {-1, -1, -1},
 	                       .out_dest = {-1, -1}};
 	int out_write[3] = {-1, -1, -1};
@@ -284,7 +286,9 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	sync[0] = -1;
 	rs.group_kill = !(sb->clone_flags & CLONE_NEWPID);
 	rs.wall_limit = sb->limits.wall_seconds;
+	rs.cancel_fd = opts->cancel_fd > 0 ? opts->cancel_fd : -1;
 	r = supervise(&rs, result, err);
+	result->cancelled = rs.cancelled;
 	if (r >= 0 && rs.setup_step)
 		r = setup_error(&rs, exec_path, err);
 	if (r >= 0 && sb->caps.env_write.granted)

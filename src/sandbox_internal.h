@@ -77,6 +77,8 @@ struct run_state {
 	int sync_fd;       /* host end; -1 after the child exec'd */
 	bool group_kill;   /* no pid namespace: kill the process group at the end */
 	double wall_limit; /* seconds, 0 = none */
+	int cancel_fd;     /* readable: kill the run; -1 = none */
+	bool cancelled;
 	struct timespec start;
 	/* filled in */
 	int setup_step; /* child_step when the child failed before exec */

@@ -29,7 +29,7 @@
 #endif
 
 #define SAMPLE_INTERVAL 0.010 /* seconds between tree samples */
-#define ENV_CHANNEL 2
+#define ENV_CHANNEL     2
 #define ENV_CHANNEL_MAX 65536
 
 double timespec_seconds_since(const struct timespec *start)
@@ -52,7 +52,7 @@ static void hit_limit(struct run_state *rs, praxis_limit_kind kind, const char *
 	rs->limit = kind;
 	char reason[128];
 	snprintf(reason, sizeof(reason), "%s limit reached: the run was killed",
-		 praxis_limit_name(kind));
+	         praxis_limit_name(kind));
 	audit_emit(rs->sink, rs->pid, "limit.exceeded", what, false, reason);
 }
 
@@ -80,7 +80,7 @@ static bool handle_sync(struct run_state *rs, praxis_error *err)
 		int fd = (int)syscall(SYS_pidfd_getfd, rs->pidfd, msg.fd, 0);
 		if (fd < 0) {
 			praxis_fail(err, -errno, "taking the seccomp listener from the child: %s",
-				    strerror(errno));
+			            strerror(errno));
 			ack = 0;
 			kill_run(rs);
 		} else {
@@ -199,7 +199,8 @@ static void sample_tree(struct run_state *rs)
 	}
 	char what[64];
 	if (l->memory_bytes && u.rss_bytes > l->memory_bytes) {
-		snprintf(what, sizeof(what), "memory %llu bytes", (unsigned long long)l->memory_bytes);
+		snprintf(what, sizeof(what), "memory %llu bytes",
+		         (unsigned long long)l->memory_bytes);
 		hit_limit(rs, PRAXIS_LIMIT_MEMORY, what);
 	} else if (l->cpu_seconds > 0 && u.cpu_seconds >= l->cpu_seconds) {
 		snprintf(what, sizeof(what), "cpu %.3fs", l->cpu_seconds);
@@ -211,7 +212,7 @@ static void sample_tree(struct run_state *rs)
 }
 
 static void fill_result(struct run_state *rs, const siginfo_t *si, const struct rusage *ru,
-			praxis_result *result)
+                        praxis_result *result)
 {
 	/* The plugin's end as its reaper saw it; the reaper's own when it was
 	 * killed first (by us, or with the host). */
@@ -275,13 +276,15 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	tree_sampler_init(&rs->sampler, rs->pid);
 	for (;;) {
 		/* Notifications first: a plugin blocked in one cannot exit. */
-		struct pollfd pfd[6] = {{.fd = rs->notify_fd, .events = POLLIN},
-					{.fd = rs->pidfd, .events = POLLIN},
-					{.fd = rs->sync_fd, .events = POLLIN},
-					{.fd = rs->out_fd[0], .events = POLLIN},
-					{.fd = rs->out_fd[1], .events = POLLIN},
-					{.fd = rs->out_fd[2], .events = POLLIN}};
-		int n = poll(pfd, 6, poll_timeout(rs, next_tick));
+		struct pollfd pfd[7] = {
+		    {.fd = rs->notify_fd, .events = POLLIN},
+		    {.fd = rs->pidfd, .events = POLLIN},
+		    {.fd = rs->sync_fd, .events = POLLIN},
+		    {.fd = rs->out_fd[0], .events = POLLIN},
+		    {.fd = rs->out_fd[1], .events = POLLIN},
+		    {.fd = rs->out_fd[2], .events = POLLIN},
+		    {.fd = rs->cancelled ? -1 : rs->cancel_fd, .events = POLLIN}};
+		int n = poll(pfd, 7, poll_timeout(rs, next_tick));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -295,13 +298,20 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 			snprintf(what, sizeof(what), "wall %.3fs", rs->wall_limit);
 			hit_limit(rs, PRAXIS_LIMIT_WALL, what);
 		}
+		if (pfd[6].revents && !rs->cancelled) {
+			rs->cancelled = true;
+			kill_run(rs);
+			audit_emit(rs->sink, rs->pid, "run.cancelled", "", false,
+			           "cancelled by the host: every process of the run killed");
+		}
 		if (next_tick > 0 && now >= next_tick) {
 			sample_tree(rs);
 			next_tick = now + SAMPLE_INTERVAL;
 		}
 		if (rs->notify_fd >= 0 && (pfd[0].revents & POLLIN)) {
 			if (notify_handle(rs->notify) < 0)
-				kill_run(rs); /* a broken listener must not leave the plugin hanging */
+				kill_run(
+				    rs); /* a broken listener must not leave the plugin hanging */
 		} else if (rs->notify_fd >= 0 && pfd[0].revents) {
 			/* every process of the run has left the filter */
 			close(rs->notify_fd);

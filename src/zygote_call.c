@@ -408,6 +408,13 @@ int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_resul
 		if (cs.lost)
 			atomic_store(&z->dead, true);
 		fill_result(&cs, res);
+		/* killed by a cancel: the pidfd's SIGKILL, whoever saw the end first */
+		if (c->cancel && exec_cancel_requested(c->cancel) &&
+		    res->status == PRAXIS_SIGNALED && res->signal == SIGKILL) {
+			res->cancelled = true;
+			audit_emit(c->sink, call_pid(&cs), "run.cancelled", "", false,
+			           "cancelled by the host: the call's process killed");
+		}
 		run_audit_end(c->sink, c->sink->level == PRAXIS_AUDIT_OFF ? 0 : call_pid(&cs), res);
 	}
 	if (begun)

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -454,4 +455,85 @@ PTEST(cleanup, host_waitpid_cannot_reap_a_running_plugin)
 	cr_assert(b.res.status == PRAXIS_EXITED && b.res.exit_code == 0);
 	cr_assert(r < 0 && e == ECHILD,
 	          "a running plugin is waitable by the host's waitpid(-1) (waitid returned %d)", r);
+}
+
+/* ---- cancel from another thread ---- */
+
+struct cancel_run {
+	praxis_sandbox *sb;
+	int cancel_fd;
+	bool no_pid_ns;
+	int rc;
+	praxis_result res;
+};
+
+static void *run_sleeper(void *arg)
+{
+	struct cancel_run *c = arg;
+	/* a child that would outlive its parent, to check the whole tree goes */
+	const char *argv[] = {"/bin/sh", "-c", "sleep 30 & sleep 30", NULL};
+	praxis_run_opts opts;
+	praxis_run_opts_init(&opts);
+	opts.argv = argv;
+	opts.stdio[0] = opts.stdio[1] = opts.stdio[2] = -1;
+	opts.collect_audit = true;
+	opts.cancel_fd = c->cancel_fd;
+	praxis_error err = {0};
+	c->rc = praxis_sandbox_run(c->sb, &opts, &c->res, &err);
+	return NULL;
+}
+
+PTEST(cleanup, cancel_fd_kills_the_whole_run)
+{
+	for (int mode = 0; mode < 4; mode++) {
+		/* eventfd or pipe closing; with and without a pid namespace */
+		bool use_pipe = mode & 1, no_pid_ns = mode & 2;
+		praxis_caps *caps;
+		praxis_error err = {0};
+		cr_assert_eq(praxis_caps_new(&caps), 0);
+		cr_assert_eq(praxis_caps_add(caps, "system.subprocess", NULL, &err), 0);
+		praxis_config cfg;
+		praxis_config_init(&cfg);
+		cfg.caps = caps;
+		cfg.flags = no_pid_ns ? PRAXIS_NO_PID_NAMESPACE : 0;
+		cfg.environment = (const char *const[]){"PATH=/usr/bin:/bin", NULL};
+		struct cancel_run c = {0};
+		cr_assert_eq(praxis_sandbox_new(&cfg, &c.sb, &err), 0, "%s", err.message);
+		int p[2] = {-1, -1};
+		if (use_pipe)
+			cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+		else
+			p[0] = eventfd(0, EFD_CLOEXEC);
+		c.cancel_fd = p[0];
+		pthread_t t;
+		cr_assert_eq(pthread_create(&t, NULL, run_sleeper, &c), 0);
+		usleep(300000);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (use_pipe) {
+			close(p[1]);
+		} else {
+			uint64_t one = 1;
+			cr_assert_eq(write(p[0], &one, sizeof(one)), (ssize_t)sizeof(one));
+		}
+		pthread_join(t, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double took =
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		cr_assert_eq(c.rc, 0);
+		cr_assert(c.res.cancelled, "mode %d: not cancelled", mode);
+		cr_assert_eq(c.res.status, PRAXIS_SIGNALED);
+		cr_assert_eq(c.res.signal, SIGKILL);
+		cr_assert_lt(took, 3.0, "mode %d: the run ended %.2f s after the cancel", mode,
+		             took);
+		bool recorded = false;
+		for (size_t i = 0; i < praxis_audit_log_count(c.res.audit); i++)
+			recorded |= strcmp(praxis_audit_log_record(c.res.audit, i)->action,
+			                   "run.cancelled") == 0;
+		cr_assert(recorded, "mode %d: no run.cancelled record", mode);
+		praxis_result_release(&c.res);
+		close(p[0]);
+		praxis_sandbox_free(c.sb);
+		praxis_caps_free(caps);
+	}
 }

@@ -33,13 +33,13 @@ typedef struct praxis_error {
 /* ---- capabilities -------------------------------------------------------- */
 
 /* The seed's seven capability names. */
-#define PRAXIS_CAP_FS_READ "filesystem.read"
-#define PRAXIS_CAP_FS_WRITE "filesystem.write"
+#define PRAXIS_CAP_FS_READ    "filesystem.read"
+#define PRAXIS_CAP_FS_WRITE   "filesystem.write"
 #define PRAXIS_CAP_NET_SOCKET "network.socket"
-#define PRAXIS_CAP_NET_HTTP "network.http"
+#define PRAXIS_CAP_NET_HTTP   "network.http"
 #define PRAXIS_CAP_SUBPROCESS "system.subprocess"
-#define PRAXIS_CAP_ENV_READ "environment.read"
-#define PRAXIS_CAP_ENV_WRITE "environment.write"
+#define PRAXIS_CAP_ENV_READ   "environment.read"
+#define PRAXIS_CAP_ENV_WRITE  "environment.write"
 
 typedef struct praxis_caps praxis_caps;
 
@@ -54,7 +54,7 @@ PRAXIS_API void praxis_caps_free(praxis_caps *caps);
  * to it. Unknown names and bad values fail with -EINVAL and a message that
  * lists what is valid. */
 PRAXIS_API int praxis_caps_add(praxis_caps *caps, const char *name, const char *value,
-			       praxis_error *err);
+                               praxis_error *err);
 
 /* NULL-terminated list of valid capability names (static storage). */
 PRAXIS_API const char *const *praxis_capability_names(void);
@@ -73,13 +73,13 @@ typedef struct praxis_limits {
 	uint64_t max_file_bytes;   /* size of any file written (RLIMIT_FSIZE) */
 } praxis_limits;
 
-#define PRAXIS_DEFAULT_MEMORY_BYTES (1024ULL << 20)
-#define PRAXIS_DEFAULT_CPU_SECONDS 60.0
-#define PRAXIS_DEFAULT_WALL_SECONDS 300.0
-#define PRAXIS_DEFAULT_MAX_PROCS 256
+#define PRAXIS_DEFAULT_MEMORY_BYTES     (1024ULL << 20)
+#define PRAXIS_DEFAULT_CPU_SECONDS      60.0
+#define PRAXIS_DEFAULT_WALL_SECONDS     300.0
+#define PRAXIS_DEFAULT_MAX_PROCS        256
 #define PRAXIS_DEFAULT_MAX_OUTPUT_BYTES (64ULL << 20)
-#define PRAXIS_DEFAULT_MAX_OPEN_FILES 1024
-#define PRAXIS_DEFAULT_MAX_FILE_BYTES (1024ULL << 20)
+#define PRAXIS_DEFAULT_MAX_OPEN_FILES   1024
+#define PRAXIS_DEFAULT_MAX_FILE_BYTES   (1024ULL << 20)
 
 /* ---- sandbox -------------------------------------------------------------- */
 
@@ -113,7 +113,7 @@ typedef struct praxis_audit_record {
 	uint64_t run_id;    /* unique per run */
 	int pid;            /* in the host's pid namespace; 0 for the host's own records */
 	const char *action; /* capability that governs it ("filesystem.read", ...),
-			       "system.syscall", or a lifecycle name ("run.start", ...) */
+	                       "system.syscall", or a lifecycle name ("run.start", ...) */
 	const char *target; /* path, address:port, program and argv, variable name ... */
 	bool allowed;
 	const char *reason; /* the rule that allowed it, or what is missing */
@@ -125,7 +125,7 @@ typedef struct praxis_audit_log praxis_audit_log;
 
 PRAXIS_API size_t praxis_audit_log_count(const praxis_audit_log *log);
 PRAXIS_API const praxis_audit_record *praxis_audit_log_record(const praxis_audit_log *log,
-							      size_t index);
+                                                              size_t index);
 /* Records that did not fit the log's bound (the log ends with an
  * "audit.dropped" record saying so). */
 PRAXIS_API uint64_t praxis_audit_log_dropped(const praxis_audit_log *log);
@@ -133,10 +133,10 @@ PRAXIS_API uint64_t praxis_audit_log_dropped(const praxis_audit_log *log);
 PRAXIS_API char *praxis_audit_record_to_json(const praxis_audit_record *record);
 
 typedef struct praxis_config {
-	const char *plugin_name;  /* for the audit log and messages */
-	const praxis_caps *caps;  /* NULL = base policy; copied */
+	const char *plugin_name; /* for the audit log and messages */
+	const praxis_caps *caps; /* NULL = base policy; copied */
 	praxis_limits limits;
-	unsigned flags;           /* enum praxis_sandbox_flags */
+	unsigned flags; /* enum praxis_sandbox_flags */
 	/* Environment the plugin's environment is built from (NULL-terminated
 	 * "NAME=VALUE"); NULL = empty. Copied and filtered at creation. */
 	const char *const *environment;
@@ -159,7 +159,7 @@ PRAXIS_API void praxis_config_init(praxis_config *cfg);
 /* Compile CFG into a sandbox: path resolution, Landlock rule handles, the
  * seccomp program and the environment are all prepared here, once. */
 PRAXIS_API int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret,
-				  praxis_error *err);
+                                  praxis_error *err);
 PRAXIS_API void praxis_sandbox_free(praxis_sandbox *sb);
 
 /* What this sandbox cannot enforce on this kernel (only non-empty when
@@ -176,7 +176,7 @@ PRAXIS_API const char *const *praxis_sandbox_environment(const praxis_sandbox *s
 
 typedef enum praxis_output_mode {
 	PRAXIS_OUTPUT_DIRECT = 0, /* the plugin writes to stdio[1]/stdio[2] itself (fastest;
-				     max_output_bytes does not apply) */
+	                             max_output_bytes does not apply) */
 	PRAXIS_OUTPUT_RELAY,      /* through the host, counted, forwarded to stdio[1]/stdio[2] */
 	PRAXIS_OUTPUT_CAPTURE,    /* kept in the result (bounded by max_output_bytes) */
 } praxis_output_mode;
@@ -185,8 +185,13 @@ typedef struct praxis_run_opts {
 	const char *const *argv; /* argv[0] is the program: a path, or a name looked up in PATH */
 	int stdio[3];            /* fds for the plugin's 0/1/2; -1 = /dev/null */
 	praxis_output_mode output;
-	const char *cwd;         /* NULL = the host's current directory */
-	bool collect_audit;      /* keep the run's records in result->audit */
+	const char *cwd;    /* NULL = the host's current directory */
+	bool collect_audit; /* keep the run's records in result->audit */
+	/* Cancellation from another thread: when this fd becomes readable (an
+	 * eventfd written, a pipe's write end closed...) every process of the
+	 * run is killed, and the result says cancelled. > 0 to use one; 0 and
+	 * -1 mean none (init: -1). Not read or closed by the library. */
+	int cancel_fd;
 } praxis_run_opts;
 
 PRAXIS_API void praxis_run_opts_init(praxis_run_opts *opts);
@@ -212,7 +217,7 @@ typedef struct praxis_usage {
 	double user_cpu_seconds;
 	double system_cpu_seconds;
 	uint64_t peak_memory_bytes; /* peak resident memory of the tree (sampled) or of
-				       its largest process, whichever is larger */
+	                               its largest process, whichever is larger */
 	uint64_t peak_tasks;        /* processes + threads alive at once (sampled) */
 	uint64_t output_bytes;      /* stdout+stderr seen by the host (relay/capture) */
 } praxis_usage;
@@ -224,6 +229,7 @@ typedef struct praxis_result {
 	praxis_limit_kind limit;
 	praxis_usage usage;
 	uint64_t run_id;
+	bool cancelled;          /* ended because cancel_fd became readable (SIGKILL) */
 	praxis_audit_log *audit; /* when collect_audit: the run's records */
 	char *stdout_data;       /* PRAXIS_OUTPUT_CAPTURE: NUL-terminated, bounded */
 	size_t stdout_size;
@@ -245,7 +251,7 @@ PRAXIS_API void praxis_result_release(praxis_result *result);
  * program that was not found, -EACCES when it may not be executed). Safe to
  * call from many threads at once, on one sandbox or several. */
 PRAXIS_API int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts,
-				  praxis_result *result, praxis_error *err);
+                                  praxis_result *result, praxis_error *err);
 
 PRAXIS_API const char *praxis_limit_name(praxis_limit_kind kind);
 PRAXIS_API const char *praxis_status_name(praxis_status status);
@@ -253,7 +259,7 @@ PRAXIS_API const char *praxis_status_name(praxis_status status);
 /* ---- kernel support ------------------------------------------------------- */
 
 typedef struct praxis_kernel_support {
-	int landlock_abi; /* 0 = not available */
+	int landlock_abi;   /* 0 = not available */
 	int landlock_errno; /* why not, when landlock_abi == 0 */
 	bool seccomp_filter;
 	bool seccomp_user_notif;
