@@ -17,15 +17,19 @@
  *     abort        abort()
  *     flood        writes 8 MiB to stdout (which is stderr here)
  *     pid          {"pid": getpid()}
+ *     connect A:P  {"errno": E} of a TCP connect to IPv4 address A, port P
  * Runs inside sandboxes: no sanitizer runtime. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -148,6 +152,19 @@ EXPORT int op_main(const char *params_json, char **result_json)
 		for (int i = 0; i < 128; i++)
 			fwrite(chunk, 1, sizeof(chunk), stdout);
 		*result_json = strdup("{\"ok\": true}");
+	} else if (strcmp(op, "connect") == 0) {
+		char host[64];
+		unsigned port = 0;
+		const char *a = json_string_value(arg);
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int ok = fd >= 0 && a && sscanf(a, "%63[^:]:%u", host, &port) == 2 &&
+		         inet_pton(AF_INET, host, &sin.sin_addr) == 1;
+		sin.sin_port = htons((uint16_t)port);
+		ok = ok && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+		rc = errno_result(ok, result_json);
+		if (fd >= 0)
+			close(fd);
 	} else if (strcmp(op, "pid") == 0) {
 		rc = asprintf(result_json, "{\"pid\": %d}", (int)getpid()) < 0;
 	} else {

@@ -4,13 +4,16 @@
  * zygote survives what its calls do, is replaced when it dies, and is
  * refused for objects that leave threads behind. Each test has a control
  * where one makes sense (the same operation in a fresh run, or unsandboxed). */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -479,6 +482,45 @@ Test(zygote, an_object_that_starts_threads_gets_fresh_runs)
 		praxis_exec_result_release(&res);
 	}
 	rig_close(&rig);
+}
+
+/* network.http: the zygote run's supervisor performs a call's connects. */
+Test(zygote, network_http_connects_of_a_call_are_checked_and_recorded)
+{
+	uint16_t allowed_port, other_port;
+	int allowed = tcp_listener(&allowed_port), other = tcp_listener(&other_port);
+	const char *dir = tmpdir_new(false);
+	make_plugin(dir, "net", "op_main",
+	            tpath("[{\"name\": \"network.http\", \"options\": {\"endpoints\": "
+	                  "[\"127.0.0.1:%u\"]}}]",
+	                  allowed_port),
+	            NULL);
+	struct rig rig;
+	rig_open(&rig, dir, NULL, NULL);
+	praxis_exec_result res;
+	call_op(&rig, "net",
+	        tpath("{\"op\": \"connect\", \"arg\": \"127.0.0.1:%u\"}", allowed_port), &res);
+	assert_status(&res, PRAXIS_EXEC_OK);
+	cr_assert_neq(zygote_of(&res), 0);
+	cr_assert_eq(json_long(res.result_json, "errno"), 0, "%s", res.result_json);
+	const praxis_audit_record *r =
+	    find_record(&res, "network.http", tpath("connect 127.0.0.1:%u", allowed_port));
+	cr_assert(r && r->allowed, "the allowed connect is the call's own record");
+	praxis_exec_result_release(&res);
+	call_op(&rig, "net", tpath("{\"op\": \"connect\", \"arg\": \"127.0.0.1:%u\"}", other_port),
+	        &res);
+	/* EACCES, as Landlock's own TCP rule answers */
+	cr_assert_eq(json_long(res.result_json, "errno"), EACCES, "%s", res.result_json);
+	r = find_record(&res, "network.http", tpath("connect 127.0.0.1:%u", other_port));
+	cr_assert(r && !r->allowed, "the denied connect is the call's own record");
+	praxis_exec_result_release(&res);
+	/* the server that was not allowed saw nothing */
+	int fl = fcntl(other, F_GETFL);
+	fcntl(other, F_SETFL, fl | O_NONBLOCK);
+	cr_assert_lt(accept(other, NULL, NULL), 0, "a connection reached the other server");
+	rig_close(&rig);
+	close(allowed);
+	close(other);
 }
 
 /* ---- audit and concurrency ---- */
