@@ -232,12 +232,12 @@ static int recv_call(int fd, void *msg, size_t len, int fds[ZFD_COUNT])
  * call's fds from the zygote on SOCK. Runs no plugin code until then. */
 _Noreturn static void spare_main(struct zygote *z, int sock)
 {
-	/* Nothing of the zygote's or of other calls stays open here. */
-	close(z->control);
-	for (unsigned i = 0; i < z->n_slots; i++) {
-		close(z->slots[i].pidfd);
-		close(z->slots[i].reply);
-	}
+	/* Nothing of the zygote's or of other calls stays open here: the host
+	 * checked that the object keeps no fd of its own. */
+	if (dup2(sock, 3) < 0 || close_range(4, ~0U, 0) < 0)
+		child_fail("fds");
+	sock = 3;
+	close(0); /* the zygote's control socket */
 	if (z->cpu_seconds) {
 		struct rlimit rl = {z->cpu_seconds, z->cpu_seconds + 1};
 		if (setrlimit(RLIMIT_CPU, &rl) < 0)
@@ -430,6 +430,17 @@ int zygote_main(int control_fd, const char *path, const char *symbol)
 		        control_fd);
 		return PRAXIS_RUNNER_EXIT_LOAD;
 	}
+	/* Our own CPU: what forking and forwarding need, whatever the object
+	 * does to us (it cannot raise the hard limit); the host replaces a
+	 * zygote that reached it. Calls get their own limit in the spare. */
+	if (z.cpu_seconds) {
+		rlim_t own = z.cpu_seconds > ZYGOTE_OWN_CPU ? z.cpu_seconds : ZYGOTE_OWN_CPU;
+		struct rlimit rl = {own, own + 1};
+		if (setrlimit(RLIMIT_CPU, &rl) < 0) {
+			send_text(z.control, ZMSG_LOAD_ERROR, "cannot set the zygote's RLIMIT_CPU");
+			_exit(PRAXIS_RUNNER_EXIT_LOAD);
+		}
+	}
 	/* Whatever the plugin forks while loading stays our child. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		send_text(z.control, ZMSG_LOAD_ERROR, "cannot become a subreaper");
@@ -449,9 +460,19 @@ int zygote_main(int control_fd, const char *path, const char *symbol)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &z.call_mask);
 	fflush(NULL);
+	/* Ready, with a pidfd of ourselves: the host checks from /proc that
+	 * loading left nothing behind before we fork anything. */
 	struct zmsg_hdr ready = {ZYGOTE_MAGIC, ZMSG_READY};
-	if (send(z.control, &ready, sizeof(ready), MSG_NOSIGNAL) < 0)
+	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (self < 0 || send_with_fds(z.control, &ready, sizeof(ready), &self, 1) < 0)
 		_exit(0);
+	close(self);
+	struct zmsg_hdr ack;
+	ssize_t got;
+	while ((got = recv(z.control, &ack, sizeof(ack), 0)) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof(ack) || ack.magic != ZYGOTE_MAGIC || ack.type != ZMSG_READY_ACK)
+		_exit(0);  /* refused, or the host is gone */
 	prepare_spare(&z); /* the first call's process */
 	int rc = serve(&z);
 	/* The host is done (or gone): end calls still running, then ourselves,

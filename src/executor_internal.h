@@ -8,7 +8,9 @@
 #include "strv.h"
 #include "zygote.h"
 
-#define ZYGOTE_MAX_DEATHS 3 /* then the plugin gets fresh runs only */
+#define ZYGOTE_MAX_DEATHS 3    /* early ones; then the plugin gets fresh runs only */
+#define ZYGOTE_LONG_LIFE  1000 /* calls served: a death after that is not early */
+#define ZYGOTE_MAX_KEPT   8    /* dead zygotes some call still uses */
 
 /* A loaded plugin: its manifest, policy and compiled sandbox, shared by
  * every run of it. Immutable once made; freed with its last reference. */
@@ -27,8 +29,10 @@ struct plugin_entry {
 	bool zygote_ok;
 	pthread_mutex_t zlock;
 	struct zygote *zygote;
-	struct zygote *dead_zygotes[ZYGOTE_MAX_DEATHS];
+	struct zygote *dead_zygotes[ZYGOTE_MAX_KEPT];
 	unsigned n_dead_zygotes;
+	unsigned failed_starts;
+	unsigned early_deaths;
 };
 
 struct praxis_executor {

@@ -1,9 +1,10 @@
 /* The executor's side of zygotes: start a plugin's zygote on its first
- * call, replace it when it dies (up to ZYGOTE_MAX_DEATHS times), and turn
+ * call, replace it when it dies (early deaths: ZYGOTE_MAX_DEATHS), and turn
  * a call in it into an executor result. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "executor_internal.h"
@@ -16,6 +17,24 @@ static void entry_fallback_audit(const praxis_audit_record *rec, void *userdata)
 	const struct plugin_entry *e = userdata;
 	if (e->sb->audit_callback)
 		e->sb->audit_callback(rec, e->sb->audit_userdata);
+}
+
+/* Why a plugin's calls get fresh runs instead: to the factory's callback. */
+static void refusal_record(const struct plugin_entry *e, const char *why)
+{
+	if (!e->sb->audit_callback)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	praxis_audit_record rec = {
+	    .timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
+	    .plugin = e->m->name,
+	    .action = "run.zygote_refused",
+	    .target = e->m->entry,
+	    .allowed = false,
+	    .reason = why,
+	};
+	e->sb->audit_callback(&rec, e->sb->audit_userdata);
 }
 
 static int start_zygote(praxis_executor *ex, struct plugin_entry *e, praxis_error *err)
@@ -51,24 +70,52 @@ static int start_zygote(praxis_executor *ex, struct plugin_entry *e, praxis_erro
 	return 0;
 }
 
-/* The entry's live zygote, started if need be; NULL when it has none. */
+/* The entry's live zygote, started if need be; NULL when it has none. A
+ * dead one is stopped and kept until the entry goes (calls may still hold
+ * it); one killed for misbehaving, or refused at its start, ends the
+ * plugin's zygotes for good. */
 static struct zygote *live_zygote(praxis_executor *ex, struct plugin_entry *e)
 {
 	pthread_mutex_lock(&e->zlock);
 	if (e->zygote && zygote_dead(e->zygote)) {
-		e->dead_zygotes[e->n_dead_zygotes++] = e->zygote;
-		e->zygote = NULL;
-		if (e->n_dead_zygotes == ZYGOTE_MAX_DEATHS)
+		if (zygote_misbehaved(e->zygote))
 			e->zygote_ok = false;
+		zygote_stop(e->zygote);
+		/* One that served many calls first (and ran out of its own CPU,
+		 * say) is replaced freely; early deaths end the zygotes. */
+		if (zygote_calls(e->zygote) < ZYGOTE_LONG_LIFE)
+			e->early_deaths++;
+		if (e->early_deaths == ZYGOTE_MAX_DEATHS)
+			e->zygote_ok = false;
+		/* dead ones no call uses any more go now (none can be handed out) */
+		unsigned kept = 0;
+		for (unsigned i = 0; i < e->n_dead_zygotes; i++) {
+			if (zygote_users(e->dead_zygotes[i]) == 0)
+				zygote_free(e->dead_zygotes[i]);
+			else
+				e->dead_zygotes[kept++] = e->dead_zygotes[i];
+		}
+		e->n_dead_zygotes = kept;
+		if (kept < ZYGOTE_MAX_KEPT)
+			e->dead_zygotes[e->n_dead_zygotes++] = e->zygote;
+		else
+			e->zygote_ok = false; /* calls stuck in dead zygotes: stop making more */
+		e->zygote = NULL;
 	}
 	if (!e->zygote && e->zygote_ok) {
 		praxis_error err = {0};
-		/* Refused (the object cannot be loaded, or leaves threads or
-		 * processes behind): fresh runs say why, call by call. */
-		if (start_zygote(ex, e, &err) < 0)
+		int r = start_zygote(ex, e, &err);
+		/* Refused (the object cannot be loaded, leaves threads, processes,
+		 * fds or shared memory behind): fresh runs say why, call by call.
+		 * Anything else (out of fds, a slow load) counts as a death. */
+		if (r == -ENOEXEC || (r < 0 && ++e->failed_starts == ZYGOTE_MAX_DEATHS))
 			e->zygote_ok = false;
+		if (r < 0)
+			refusal_record(e, err.message);
 	}
 	struct zygote *z = e->zygote;
+	if (z)
+		zygote_use(z, +1);
 	pthread_mutex_unlock(&e->zlock);
 	return z;
 }
@@ -88,8 +135,10 @@ int executor_zygote_call(praxis_executor *ex, struct plugin_entry *e, int params
 	    .callback = sb->audit_callback,
 	    .userdata = sb->audit_userdata,
 	};
-	if (collect && !(sink.log = audit_log_new(sb->audit_max_records)))
+	if (collect && !(sink.log = audit_log_new(sb->audit_max_records))) {
+		zygote_use(z, -1);
 		return praxis_fail(err, -ENOMEM, "out of memory");
+	}
 	struct zygote_call_spec spec = {
 	    .params_fd = params_fd,
 	    .limits = e->pp.limits,
@@ -99,6 +148,7 @@ int executor_zygote_call(praxis_executor *ex, struct plugin_entry *e, int params
 	};
 	praxis_result run;
 	int r = zygote_call(z, &spec, &run, err);
+	zygote_use(z, -1);
 	if (r < 0) {
 		audit_log_free(sink.log);
 		/* Cancel was promised a kill of this call: no fresh run then. */

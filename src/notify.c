@@ -391,6 +391,27 @@ static int register_decision(struct call *k, const char *action, int error, cons
 	return error ? reply(k->c, error, false) : reply(k->c, 0, true);
 }
 
+/* A zygote's processes: only the zygote itself forks, and only as many as
+ * its calls need (zygote.c decides). Its calls, whatever they load, never. */
+static bool gate_allows(struct call *k)
+{
+	struct notify_ctx *c = k->c;
+	if (!c->process_gate)
+		return true;
+	k->reason[0] = '\0';
+	if (c->process_gate(c->process_gate_ctx, k->pid, k->reason, sizeof(k->reason)))
+		return true;
+	if (!k->reason[0])
+		snprintf(k->reason, sizeof(k->reason), "only the zygote creates processes");
+	return false;
+}
+
+static int gate_denied(struct call *k)
+{
+	audit_emit(k->c->sink, k->pid, PRAXIS_CAP_SUBPROCESS, k->target, false, k->reason);
+	return reply(k->c, EPERM, false);
+}
+
 static uint64_t open_rights(uint64_t flags, const struct resolved *r, bool *write)
 {
 	uint64_t need = 0;
@@ -1083,12 +1104,16 @@ int notify_handle(struct notify_ctx *c)
 	case SYS_fork:
 	case SYS_vfork:
 		snprintf(k.target, sizeof(k.target), k.nr == SYS_fork ? "fork" : "vfork");
+		if (decide_fork(o) == 0 && !gate_allows(&k))
+			return gate_denied(&k);
 		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, decide_fork(o),
 		                         "system.subprocess not granted");
 	case SYS_clone: {
 		snprintf(k.target, sizeof(k.target), "clone flags 0x%llx",
 		         (unsigned long long)a[0]);
 		int err = decide_clone(o, a[0]);
+		if (err == 0 && !(a[0] & CLONE_THREAD) && !gate_allows(&k))
+			return gate_denied(&k);
 		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, err,
 		                         o->subprocess ? "new namespaces are never allowed"
 		                                       : "system.subprocess not granted");

@@ -25,6 +25,10 @@ struct notify_ctx {
 	pid_t init_pid; /* the plugin's first process, whose /proc/<pid> is readable */
 	unsigned long execs;
 	struct audit_sink *sink;
+	/* A zygote's run: may PID create a process now? NULL: no gate. WHY
+	 * gets the reason when not. */
+	bool (*process_gate)(void *ctx, pid_t pid, char *why, size_t size);
+	void *process_gate_ctx;
 };
 
 int notify_init(struct notify_ctx *c, int fd);

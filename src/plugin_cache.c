@@ -141,20 +141,34 @@ static int entry_load(const praxis_executor *ex, const char *name, char *path,
 	return 0;
 }
 
-static void unref_locked(struct plugin_entry *e)
+/* Drop a reference (locked); an entry whose last reference went is put on
+ * DEAD, to be freed after unlocking: stopping its zygotes takes time, and
+ * the lock guards every plugin's lookups. */
+static void unref_locked(struct plugin_entry *e, struct plugin_entry **dead)
 {
-	if (--e->refs == 0)
-		entry_free(e);
+	if (--e->refs == 0) {
+		e->next = *dead;
+		*dead = e;
+	}
+}
+
+static void free_dead(struct plugin_entry *dead)
+{
+	while (dead) {
+		struct plugin_entry *next = dead->next;
+		entry_free(dead);
+		dead = next;
+	}
 }
 
 /* Take every cached entry named NAME out of the list (locked). */
-static void forget_locked(praxis_executor *ex, const char *name)
+static void forget_locked(praxis_executor *ex, const char *name, struct plugin_entry **dead)
 {
 	for (struct plugin_entry **pp = &ex->entries; *pp;) {
 		struct plugin_entry *e = *pp;
 		if (strcmp(e->m->name, name) == 0) {
 			*pp = e->next;
-			unref_locked(e);
+			unref_locked(e, dead);
 		} else {
 			pp = &e->next;
 		}
@@ -171,10 +185,12 @@ int plugin_acquire(praxis_executor *ex, const char *name, struct plugin_entry **
 	char *path = NULL;
 	struct stat st;
 	int r = find_manifest(ex, name, &path, &st, err);
+	struct plugin_entry *dead = NULL;
 	pthread_mutex_lock(&ex->lock);
 	if (r < 0) {
-		forget_locked(ex, name);
+		forget_locked(ex, name, &dead);
 		pthread_mutex_unlock(&ex->lock);
+		free_dead(dead);
 		return r;
 	}
 	for (struct plugin_entry *e = ex->entries; e; e = e->next) {
@@ -193,7 +209,7 @@ int plugin_acquire(praxis_executor *ex, const char *name, struct plugin_entry **
 	r = entry_load(ex, name, path, &st, &e, err);
 	pthread_mutex_lock(&ex->lock);
 	/* a changed or broken manifest: the old version is never run again */
-	forget_locked(ex, name);
+	forget_locked(ex, name, &dead);
 	if (r >= 0) {
 		e->refs = 2; /* the list's and the caller's */
 		e->next = ex->entries;
@@ -201,23 +217,28 @@ int plugin_acquire(praxis_executor *ex, const char *name, struct plugin_entry **
 		*ret = e;
 	}
 	pthread_mutex_unlock(&ex->lock);
+	free_dead(dead);
 	return r;
 }
 
 void plugin_release(praxis_executor *ex, struct plugin_entry *e)
 {
+	struct plugin_entry *dead = NULL;
 	pthread_mutex_lock(&ex->lock);
-	unref_locked(e);
+	unref_locked(e, &dead);
 	pthread_mutex_unlock(&ex->lock);
+	free_dead(dead);
 }
 
 void plugin_cache_clear(praxis_executor *ex)
 {
+	struct plugin_entry *dead = NULL;
 	pthread_mutex_lock(&ex->lock);
 	while (ex->entries) {
 		struct plugin_entry *e = ex->entries;
 		ex->entries = e->next;
-		unref_locked(e);
+		unref_locked(e, &dead);
 	}
 	pthread_mutex_unlock(&ex->lock);
+	free_dead(dead);
 }

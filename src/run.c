@@ -182,7 +182,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	const struct bpf_program *bpf = &sb->bpf;
 	bool audit = sink.level != PRAXIS_AUDIT_OFF;
 	/* network.http is enforced through notifications even without audit. */
-	bool notify = audit || sb->seccomp_opts.notify_net;
+	bool notify = audit || sb->seccomp_opts.notify_net || sb->seccomp_opts.zygote;
 	result->run_id = sink.run_id;
 	int r = program_resolve(opts->argv[0], sb->search_path, &exec_path, err);
 	if (r < 0)
@@ -206,6 +206,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		nc.n_extra = er.n;
 		nc.http = sb->http_enforced ? &sb->http : NULL;
 		nc.sink = &sink;
+		nc.process_gate = sb->process_gate;
+		nc.process_gate_ctx = sb->process_gate_ctx;
 		rs.notify = &nc;
 	}
 	rs.sink = &sink;

@@ -314,6 +314,7 @@ int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, pra
 	    /* A zygote forks its calls; each call then loads a filter
 	     * that takes process creation away again (zygote.c). */
 	    .subprocess = sb->caps.subprocess.granted || zygote,
+	    .zygote = zygote,
 	    .net_socket = sb->caps.net_socket,
 	    .net_http = sb->caps.net_http,
 	    .pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,

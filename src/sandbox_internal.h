@@ -51,6 +51,10 @@ struct praxis_sandbox {
 	void *child_stack; /* the plugin process's stack before exec (CLONE_VM) */
 	struct child_rlimit rlimits[MAX_RLIMITS];
 	size_t n_rlimits;
+	/* A zygote's sandbox (set by zygote.c before its one run): who may
+	 * create processes. */
+	bool (*process_gate)(void *ctx, pid_t pid, char *why, size_t size);
+	void *process_gate_ctx;
 };
 
 /* sandbox.c: praxis_sandbox_new(), or with ZYGOTE the variant a plugin's

@@ -127,6 +127,22 @@ static int add_process_rules(struct builder *b)
 		    (r = deny(b, SCMP_SYS(vfork), EPERM, 0, NULL)) < 0)
 			return r;
 	}
+	if (b->o->zygote && !b->o->notify) {
+		/* the supervisor decides who in a zygote's run creates processes */
+		struct scmp_arg_cmp not_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
+		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
+		                          not_thread)) < 0 ||
+		    (r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fork), 0)) < 0 ||
+		    (r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(vfork), 0)) < 0)
+			return r;
+	}
+	if (b->o->zygote) {
+		struct scmp_arg_cmp shared_anon = SCMP_A3(
+		    SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS);
+		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mmap), 1,
+		                          shared_anon)) < 0)
+			return r;
+	}
 	if (!b->o->pid_namespace) {
 		if ((r = deny(b, SCMP_SYS(setsid), EPERM, 0, NULL)) < 0 ||
 		    (r = deny(b, SCMP_SYS(setpgid), EPERM, 0, NULL)) < 0)
@@ -255,7 +271,7 @@ unsigned seccomp_options_key(const struct seccomp_options *o)
 {
 	return (unsigned)o->subprocess | (unsigned)o->net_socket << 1 | (unsigned)o->net_http << 2 |
 	       (unsigned)o->pid_namespace << 3 | (unsigned)o->metadata << 4 |
-	       (unsigned)o->notify << 5 | (unsigned)o->notify_net << 6;
+	       (unsigned)o->notify << 5 | (unsigned)o->notify_net << 6 | (unsigned)o->zygote << 7;
 }
 
 bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
@@ -269,8 +285,9 @@ bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
 	    .notify = key & 32,
 	    .notify_net = key & 64,
 	};
-	/* notify_net is exactly "network.http without network.socket" */
-	return o->notify_net == (o->net_http && !o->net_socket);
+	/* notify_net is exactly "network.http without network.socket"; zygote
+	 * variants are compiled when a zygote starts, not prebuilt */
+	return o->notify_net == (o->net_http && !o->net_socket) && !(key & 128);
 }
 
 #ifndef PRAXIS_GENERATOR

@@ -14,6 +14,9 @@ struct seccomp_options {
 	bool notify;        /* audit: route audited syscalls to the supervisor */
 	bool notify_net;    /* network.http: connect/send* go to the supervisor, which
 	                       performs allowed ones itself (race-free) */
+	bool zygote;        /* a .so plugin's zygote: process creation allowed (with
+	                       subprocess), shared anonymous memory refused: pages
+	                       the zygote keeps and calls fill would be in no RSS */
 };
 
 struct bpf_program {
@@ -28,7 +31,7 @@ int seccomp_build(const struct seccomp_options *o, struct bpf_program *p, praxis
 int seccomp_compile(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err);
 
 /* Options as a small integer, for the build-time table. */
-#define SECCOMP_OPTION_KEYS 128
+#define SECCOMP_OPTION_KEYS 256
 unsigned seccomp_options_key(const struct seccomp_options *o);
 /* False for combinations the library never builds. */
 bool seccomp_options_from_key(unsigned key, struct seccomp_options *o);

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "praxis/executor.h"
 #include "sandbox_internal.h"
+#include "zygote_check.h"
 #include "zygote_internal.h"
 #include "zygote_protocol.h"
 
@@ -117,6 +118,37 @@ void route_remove(struct zygote *z, struct call_route *r)
 
 /* ---- start and stop ------------------------------------------------------ */
 
+/* One message and at most one fd (more are closed). */
+static ssize_t recv_with_fd(int sock, void *buf, size_t size, int *fd)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = size};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = u.buf,
+	                    .msg_controllen = sizeof(u.buf)};
+	*fd = -1;
+	ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int one;
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*fd < 0)
+				*fd = one;
+			else
+				close(one);
+		}
+	}
+	if (n >= 0 && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return (ssize_t)size + 1; /* never a valid message */
+	return n;
+}
+
 static int send_init(int fd, const struct bpf_program *filter, uint32_t flags, uint64_t cpu_seconds)
 {
 	size_t size = sizeof(struct zmsg_init) + filter->len * sizeof(struct sock_filter);
@@ -134,7 +166,9 @@ static int send_init(int fd, const struct bpf_program *filter, uint32_t flags, u
 	return n == (ssize_t)size ? 0 : -e;
 }
 
-/* Wait for the zygote's first word: READY, or why it cannot serve. */
+/* The zygote's first word: READY with a pidfd of itself, or why it cannot
+ * serve. The host then checks from /proc what loading left, and only then
+ * lets it fork. */
 static int await_ready(struct zygote *z, double timeout, praxis_error *err)
 {
 	struct pollfd p[2] = {{.fd = z->control, .events = POLLIN},
@@ -145,17 +179,33 @@ static int await_ready(struct zygote *z, double timeout, praxis_error *err)
 		                   "the zygote did not load the plugin within %.1f s", timeout);
 	if (r < 0)
 		return praxis_fail(err, -errno, "poll: %s", strerror(errno));
-	char buf[1024];
-	ssize_t n = p[0].revents ? recv(z->control, buf, sizeof(buf) - 1, MSG_DONTWAIT) : -1;
-	struct zmsg_hdr hdr;
-	if (n >= (ssize_t)sizeof(hdr)) {
+	char buf[1024] = "";
+	int fd = -1;
+	ssize_t n = p[0].revents ? recv_with_fd(z->control, buf, sizeof(buf) - 1, &fd) : -1;
+	struct zmsg_hdr hdr = {0};
+	if (n >= (ssize_t)sizeof(hdr))
 		memcpy(&hdr, buf, sizeof(hdr));
-		buf[n] = '\0';
-		if (hdr.magic == ZYGOTE_MAGIC && hdr.type == ZMSG_READY)
-			return 0;
-		if (hdr.magic == ZYGOTE_MAGIC && hdr.type == ZMSG_LOAD_ERROR)
-			return praxis_fail(err, -ENOEXEC, "%s", buf + sizeof(hdr));
+	if (n == (ssize_t)sizeof(hdr) && hdr.magic == ZYGOTE_MAGIC && hdr.type == ZMSG_READY &&
+	    fd >= 0) {
+		char why[512];
+		bool ok = zygote_identify(fd, &z->view, why, sizeof(why)) &&
+		          zygote_clean(&z->view, why, sizeof(why));
+		close(fd);
+		if (!ok)
+			return praxis_fail(err, -ENOEXEC, "%s", why);
+		struct zmsg_hdr ack = {ZYGOTE_MAGIC, ZMSG_READY_ACK};
+		if (send(z->control, &ack, sizeof(ack), MSG_NOSIGNAL) != (ssize_t)sizeof(ack))
+			return praxis_fail(err, -EPIPE, "the zygote ended before it was ready");
+		return 0;
 	}
+	if (fd >= 0)
+		close(fd);
+	if (n > (ssize_t)sizeof(hdr) && hdr.magic == ZYGOTE_MAGIC && hdr.type == ZMSG_LOAD_ERROR) {
+		buf[n] = '\0';
+		return praxis_fail(err, -ENOEXEC, "%s", buf + sizeof(hdr));
+	}
+	if (n >= 0 || !p[1].revents)
+		return praxis_fail(err, -ENOEXEC, "the zygote sent no valid ready message");
 	/* It ended first: the run's own error, or its exit status. */
 	praxis_result res;
 	praxis_error run_err = {0};
@@ -169,10 +219,43 @@ static int await_ready(struct zygote *z, double timeout, praxis_error *err)
 	return praxis_fail(err, -ENOEXEC, "the zygote %s %d before it was ready", how, code);
 }
 
+/* The process gate of the zygote's run (notify.c): the zygote itself may
+ * fork, as many processes as its calls in flight and one spare need. */
+static bool zygote_process_gate(void *ctx, pid_t pid, char *why, size_t size)
+{
+	struct zygote *z = ctx;
+	if (z->view.pid <= 0 || pid != z->view.pid) {
+		snprintf(why, size, "only the zygote creates processes (a call never does)");
+		return false;
+	}
+	int have = proc_children_count(pid);
+	unsigned may = atomic_load(&z->in_flight) + 1;
+	if (have < 0 || (unsigned)have > may) {
+		snprintf(why, size, "the zygote already has %d processes for %u calls", have,
+		         may - 1);
+		return false;
+	}
+	return true;
+}
+
+void zygote_kill(struct zygote *z, const char *why)
+{
+	pthread_mutex_lock(&z->lock);
+	bool first = !atomic_exchange(&z->misbehaved, true);
+	if (first)
+		snprintf(z->misbehaved_why, sizeof(z->misbehaved_why), "%s", why);
+	pthread_mutex_unlock(&z->lock);
+	atomic_store(&z->dead, true);
+	if (first && z->run)
+		praxis_async_cancel(z->run); /* its pid 1: every process of it goes */
+}
+
 int zygote_start(struct zygote *z, praxis_sandbox *sb, const struct zygote_spec *spec,
                  praxis_error *err)
 {
 	z->sb = sb;
+	sb->process_gate = zygote_process_gate;
+	sb->process_gate_ctx = z;
 	z->wait_go = sandbox_audit_level(sb, false) != PRAXIS_AUDIT_OFF;
 	struct bpf_program filter = {0};
 	int sv[2] = {-1, -1};
@@ -242,6 +325,36 @@ void zygote_free(struct zygote *z)
 	praxis_sandbox_free(z->sb);
 	pthread_mutex_destroy(&z->lock);
 	free(z);
+}
+
+void zygote_use(struct zygote *z, int delta)
+{
+	if (delta > 0)
+		atomic_fetch_add(&z->users, 1);
+	else
+		atomic_fetch_sub(&z->users, 1);
+}
+
+unsigned zygote_users(const struct zygote *z)
+{
+	return atomic_load(&z->users);
+}
+
+unsigned long long zygote_calls(const struct zygote *z)
+{
+	return atomic_load(&z->calls);
+}
+
+bool zygote_misbehaved(const struct zygote *z)
+{
+	return atomic_load(&z->misbehaved);
+}
+
+void zygote_stop(struct zygote *z)
+{
+	atomic_store(&z->dead, true);
+	if (z->run)
+		praxis_async_cancel(z->run); /* waits for the reap; -EALREADY if it had ended */
 }
 
 bool zygote_dead(const struct zygote *z)

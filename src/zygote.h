@@ -42,6 +42,17 @@ int zygote_start(struct zygote *z, praxis_sandbox *sb, const struct zygote_spec 
 void zygote_free(struct zygote *z);
 /* The zygote has ended (crashed, killed): start a new one. */
 bool zygote_dead(const struct zygote *z);
+/* It was killed for what the host saw it do (zygote_check.h): its plugin
+ * should not get another. */
+bool zygote_misbehaved(const struct zygote *z);
+/* Callers holding it (zygote_call in progress): +1 / -1; and how many. A
+ * dead zygote is freed only when none does. */
+void zygote_use(struct zygote *z, int delta);
+unsigned zygote_users(const struct zygote *z);
+/* Calls it has served. */
+unsigned long long zygote_calls(const struct zygote *z);
+/* End a dead zygote's run now (its memory stays until zygote_free). */
+void zygote_stop(struct zygote *z);
 
 struct zygote_call_spec {
 	int params_fd;

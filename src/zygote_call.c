@@ -1,9 +1,14 @@
 /* One call in a zygote, supervised by the calling thread: send the call
  * with its fds, take the pidfd of the process the zygote forked for it,
  * then capture its output and enforce its limits until the zygote reports
- * how it ended. The zygote runs plugin-loaded code, so nothing it says is
- * trusted beyond this plugin's own call: limits are enforced here, from
- * /proc and through the pidfd. */
+ * how it ended.
+ *
+ * The zygote runs code the plugin loaded and may have been taken over by
+ * it, so nothing it says is trusted beyond this plugin's own call: limits
+ * are enforced here, from /proc and through the pidfd; the pidfd must name
+ * a child of the zygote; messages must have their exact size; and a zygote
+ * that lies, withholds an end, or keeps more than its calls account for is
+ * killed with everything in its run (zygote_kill). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,15 +33,19 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-#define SAMPLE_INTERVAL 0.010 /* seconds, as for a plain run */
+#define SAMPLE_INTERVAL 0.010  /* seconds, as for a plain run */
+#define END_GRACE       2.0    /* seconds from the process's exit to its end and pipes' EOF */
+#define NO_WALL_START   3600.0 /* seconds to wait for a start without a wall limit */
 
 enum { OUT_RESULT, OUT_STDERR };
 
 struct call_state {
+	struct zygote *z;
 	const struct zygote_call_spec *c;
 	struct timespec start;
 	int pidfd;
-	pid_t pid; /* in the host's pid namespace */
+	pid_t pid;   /* in the host's pid namespace */
+	bool routed; /* the zygote's supervisor may write the call's records */
 	int out[2];
 	int reply;
 	struct output_buffer buf[2];
@@ -49,7 +58,22 @@ struct call_state {
 	double sampled_cpu, sampled_user;
 };
 
-static pid_t call_pid(struct call_state *cs);
+static double since_start(const struct call_state *cs)
+{
+	return timespec_seconds_since(&cs->start);
+}
+
+/* A record of the call's from this thread: while routed, the zygote run's
+ * supervisor writes to the same log, under the zygote's lock. */
+static void call_emit(struct call_state *cs, const char *action, const char *target, bool allowed,
+                      const char *reason)
+{
+	if (cs->routed)
+		pthread_mutex_lock(&cs->z->lock);
+	audit_emit(cs->c->sink, cs->pid > 0 ? cs->pid : 0, action, target, allowed, reason);
+	if (cs->routed)
+		pthread_mutex_unlock(&cs->z->lock);
+}
 
 static void kill_call(struct call_state *cs)
 {
@@ -66,10 +90,44 @@ static void hit_limit(struct call_state *cs, praxis_limit_kind kind, const char 
 	char reason[128];
 	snprintf(reason, sizeof(reason), "%s limit reached: the run was killed",
 	         praxis_limit_name(kind));
-	audit_emit(cs->c->sink, call_pid(cs), "limit.exceeded", what, false, reason);
+	call_emit(cs, "limit.exceeded", what, false, reason);
 }
 
-static int send_call(int control, const struct zmsg_call *msg, const int fds[ZFD_COUNT])
+/* The zygote broke the protocol or kept what it should not: it and every
+ * process of its run go, this call with them. */
+static void zygote_broken(struct call_state *cs, const char *why)
+{
+	call_emit(
+	    cs, "run.zygote_killed", why, false,
+	    "the plugin's zygote misbehaved: it was killed, the plugin runs fresh from now on");
+	zygote_kill(cs->z, why);
+	cs->lost = true;
+	kill_call(cs);
+}
+
+/* Wait until FD is ready for EVENTS or the deadline (seconds since the
+ * call's start, < 0 = none) passes. 1 ready, 0 timed out. */
+static int wait_fd(struct call_state *cs, int fd, short events, double deadline)
+{
+	for (;;) {
+		int timeout = -1;
+		if (deadline >= 0) {
+			double left = deadline - since_start(cs);
+			if (left <= 0)
+				return 0;
+			timeout = (int)(left * 1000) + 1;
+		}
+		struct pollfd p = {.fd = fd, .events = events};
+		int n = poll(&p, 1, timeout);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
+static int send_call(struct call_state *cs, const struct zmsg_call *msg, const int fds[ZFD_COUNT],
+                     double deadline)
 {
 	struct iovec iov = {.iov_base = (void *)msg, .iov_len = sizeof(*msg)};
 	union {
@@ -86,67 +144,84 @@ static int send_call(int control, const struct zmsg_call *msg, const int fds[ZFD
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int) * ZFD_COUNT);
 	memcpy(CMSG_DATA(cm), fds, sizeof(int) * ZFD_COUNT);
-	return sendmsg(control, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*msg) ? 0 : -errno;
+	for (;;) {
+		if (sendmsg(cs->z->control, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+		    (ssize_t)sizeof(*msg))
+			return 0;
+		if (errno != EAGAIN && errno != EINTR)
+			return -EPIPE;
+		/* full: the zygote is not taking calls (its slots are busy) */
+		if (!wait_fd(cs, cs->z->control, POLLOUT, deadline))
+			return -ETIMEDOUT;
+	}
 }
 
-/* A message on the call's reply socket; *FD gets a passed fd (or -1).
- * Returns its type, 0 at EOF, -errno. */
+/* A message on the call's reply socket of exactly the size its type has;
+ * *PASSED gets the fd of a STARTED. Returns the type, 0 at EOF, -EAGAIN,
+ * or -EPROTO for anything else. */
 static int recv_reply(int fd, void *msg, size_t size, int *passed)
 {
 	struct iovec iov = {.iov_base = msg, .iov_len = size};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * 2)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov,
 	                    .msg_iovlen = 1,
 	                    .msg_control = u.buf,
 	                    .msg_controllen = sizeof(u.buf)};
+	memset(msg, 0, size);
 	*passed = -1;
 	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(passed, CMSG_DATA(c), sizeof(int));
-	if (n == 0)
+		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPROTO;
+	int fds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int one;
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (fds++ == 0)
+				*passed = one;
+			else
+				close(one);
+		}
+	}
+	if (n == 0 && fds == 0)
 		return 0;
 	struct zmsg_hdr hdr;
-	if ((size_t)n < sizeof(hdr))
-		return -EPROTO;
 	memcpy(&hdr, msg, sizeof(hdr));
-	if (hdr.magic != ZYGOTE_MAGIC)
+	size_t want = hdr.type == ZMSG_STARTED  ? sizeof(struct zmsg_hdr)
+	              : hdr.type == ZMSG_ENDED  ? sizeof(struct zmsg_ended)
+	              : hdr.type == ZMSG_FAILED ? sizeof(struct zmsg_failed)
+	                                        : 0;
+	bool valid = hdr.magic == ZYGOTE_MAGIC && want && (size_t)n == want &&
+	             !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
+	             fds == (hdr.type == ZMSG_STARTED ? 1 : 0);
+	if (!valid) {
+		if (*passed >= 0)
+			close(*passed);
+		*passed = -1;
 		return -EPROTO;
+	}
 	return (int)hdr.type;
 }
 
-/* The pid of a pidfd in our pid namespace (its fdinfo's "Pid:"). */
-static pid_t pidfd_pid(int pidfd)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	const char *p = strstr(buf, "\nPid:");
-	return p ? (pid_t)atoi(p + 5) : -1;
-}
-
-/* Until the zygote has forked the call (or refused it, or is gone). The
- * call is never abandoned: once sent it will start, and is then killed if
- * its time is already up. */
+/* Until the zygote has forked the call (or refused it, or is gone). A call
+ * once sent is never abandoned: it may start late (all slots busy), and is
+ * then killed at once if its time is up. Past twice its wall time (every
+ * call before it has then been killed) the zygote is broken. */
 static int await_start(struct call_state *cs, praxis_error *err)
 {
+	double wall = cs->c->limits.wall_seconds;
+	double deadline = wall > 0 ? 2 * wall + 1 : NO_WALL_START;
 	for (;;) {
-		struct pollfd p = {.fd = cs->reply, .events = POLLIN};
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
-			return praxis_fail(err, -errno, "poll: %s", strerror(errno));
+		if (!wait_fd(cs, cs->reply, POLLIN, deadline)) {
+			zygote_broken(cs, "the zygote did not start a call in time");
+			return praxis_fail(err, -ETIMEDOUT,
+			                   "the plugin's zygote did not start the call");
+		}
 		union {
 			struct zmsg_hdr hdr;
 			struct zmsg_failed failed;
@@ -155,26 +230,28 @@ static int await_start(struct call_state *cs, praxis_error *err)
 		int type = recv_reply(cs->reply, &msg, sizeof(msg), &fd);
 		if (type == -EAGAIN)
 			continue;
-		if (type == ZMSG_STARTED && fd >= 0) {
+		if (type == ZMSG_STARTED) {
 			cs->pidfd = fd;
+			cs->pid = pidfd_pid(fd);
+			/* the call's process: a child of the zygote, nothing else */
+			if (cs->pid <= 0 || proc_ppid(cs->pid) != cs->z->view.pid) {
+				zygote_broken(cs, "the zygote's STARTED named another process");
+				return 1; /* ran, or may have: reported as killed */
+			}
 			return 0;
 		}
-		if (fd >= 0)
-			close(fd);
 		if (type == ZMSG_FAILED)
 			return praxis_fail(err, -(msg.failed.error > 0 ? msg.failed.error : EIO),
 			                   "the zygote could not start the call: %s",
-			                   strerror(msg.failed.error));
-		return -EPIPE; /* EOF or garbage: the zygote is gone or broken */
+			                   strerror(msg.failed.error > 0 ? msg.failed.error : EIO));
+		if (type == 0) {
+			atomic_store(&cs->z->dead, true); /* gone after taking the call */
+			cs->lost = true;
+			return 1;
+		}
+		zygote_broken(cs, "the zygote sent garbage instead of STARTED");
+		return 1;
 	}
-}
-
-/* The call's pid, looked up on first need (records, samples, routes). */
-static pid_t call_pid(struct call_state *cs)
-{
-	if (cs->pid == 0 && cs->pidfd >= 0)
-		cs->pid = pidfd_pid(cs->pidfd);
-	return cs->pid > 0 ? cs->pid : 0;
 }
 
 static void read_output(struct call_state *cs, int which)
@@ -221,22 +298,31 @@ static void read_reply(struct call_state *cs)
 		close(fd);
 	if (type == -EAGAIN)
 		return;
-	if (type == ZMSG_ENDED) {
-		cs->status = msg;
-		cs->ended = true;
-	} else {
-		/* The zygote is gone (or lies): the call cannot outlive it. */
-		cs->lost = true;
-		kill_call(cs);
-	}
 	close(cs->reply);
 	cs->reply = -1;
+	if (type == ZMSG_ENDED && !cs->exited) {
+		/* the end may have come in the same wake-up as the exit */
+		struct pollfd p = {.fd = cs->pidfd, .events = POLLIN};
+		cs->exited = poll(&p, 1, 0) == 1;
+	}
+	if (type == ZMSG_ENDED && cs->exited) {
+		cs->status = msg;
+		cs->ended = true;
+	} else if (type == 0) {
+		/* the zygote is gone: the call cannot outlive it */
+		atomic_store(&cs->z->dead, true);
+		cs->lost = true;
+		kill_call(cs);
+	} else {
+		/* an end before the process ended, or garbage */
+		zygote_broken(cs, "the zygote reported an end the call's process had not reached");
+	}
 }
 
 static void sample(struct call_state *cs)
 {
 	struct stat_line s;
-	if (call_pid(cs) <= 0 || proc_stat_read(cs->pid, &s) < 0)
+	if (cs->pid <= 0 || proc_stat_read(cs->pid, &s) < 0)
 		return;
 	long page = sysconf(_SC_PAGESIZE), hz = sysconf(_SC_CLK_TCK);
 	uint64_t rss = (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
@@ -256,40 +342,55 @@ static void sample(struct call_state *cs)
 		hit_limit(cs, PRAXIS_LIMIT_PROCS, "processes (threads of the call)");
 }
 
+/* Until the process has ended, the zygote has said how, and both pipes are
+ * at EOF. The wall limit holds throughout; once the process is gone, its
+ * end and EOFs have END_GRACE to arrive, else the zygote is broken (it
+ * withholds the end, or something it made holds the pipes). */
 static void supervise_call(struct call_state *cs)
 {
 	const praxis_limits *l = &cs->c->limits;
 	bool sampling = l->memory_bytes || l->cpu_seconds > 0 || l->max_procs;
-	double next_tick = SAMPLE_INTERVAL;
+	double next_tick = SAMPLE_INTERVAL, grace_until = -1;
 	bool wall_fired = false;
 	while (cs->out[0] >= 0 || cs->out[1] >= 0 || cs->reply >= 0) {
+		double now = since_start(cs);
+		if ((cs->exited || cs->lost) && grace_until < 0)
+			grace_until = now + END_GRACE;
+		if (grace_until >= 0 && now >= grace_until) {
+			if (!cs->lost)
+				zygote_broken(
+				    cs, cs->reply >= 0
+				            ? "the zygote withheld the end of a call"
+				            : "something outlived the call holding its output");
+			break;
+		}
+		double until = grace_until;
+		if (l->wall_seconds > 0 && !wall_fired && (until < 0 || l->wall_seconds < until))
+			until = l->wall_seconds;
+		if (sampling && !cs->exited && (until < 0 || next_tick < until))
+			until = next_tick;
+		int timeout = until < 0 ? -1 : until <= now ? 0 : (int)((until - now) * 1000) + 1;
 		struct pollfd p[4] = {
 		    {.fd = cs->out[0], .events = POLLIN},
 		    {.fd = cs->out[1], .events = POLLIN},
 		    {.fd = cs->reply, .events = POLLIN},
 		    {.fd = cs->exited ? -1 : cs->pidfd, .events = POLLIN},
 		};
-		double now = timespec_seconds_since(&cs->start), until = -1;
-		if (l->wall_seconds > 0 && !wall_fired)
-			until = l->wall_seconds;
-		if (sampling && !cs->exited && (until < 0 || next_tick < until))
-			until = next_tick;
-		int timeout = until < 0 ? -1 : until <= now ? 0 : (int)((until - now) * 1000) + 1;
 		if (poll(p, 4, timeout) < 0 && errno != EINTR)
 			kill_call(cs); /* cannot supervise: end it */
+		if (p[3].revents)
+			cs->exited = true;
 		for (int i = 0; i < 2; i++)
 			if (p[i].revents)
 				read_output(cs, i);
 		if (p[2].revents)
 			read_reply(cs);
-		if (p[3].revents)
-			cs->exited = true;
-		now = timespec_seconds_since(&cs->start);
+		now = since_start(cs);
 		if (sampling && !cs->exited && now >= next_tick) {
 			sample(cs);
 			next_tick = now + SAMPLE_INTERVAL;
 		}
-		if (l->wall_seconds > 0 && !wall_fired && now >= l->wall_seconds && !cs->ended) {
+		if (l->wall_seconds > 0 && !wall_fired && now >= l->wall_seconds && !cs->exited) {
 			wall_fired = true;
 			hit_limit(cs, PRAXIS_LIMIT_WALL, "wall time");
 		}
@@ -300,7 +401,7 @@ static void fill_result(struct call_state *cs, praxis_result *res)
 {
 	const praxis_limits *l = &cs->c->limits;
 	praxis_usage *u = &res->usage;
-	u->wall_seconds = timespec_seconds_since(&cs->start);
+	u->wall_seconds = since_start(cs);
 	int st = cs->status.wait_status;
 	if (cs->ended) {
 		u->user_cpu_seconds = (double)cs->status.user_usec / 1e6;
@@ -349,74 +450,104 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* After a call: does the zygote still hold only what its calls explain? */
+static void check_zygote(struct call_state *cs)
+{
+	struct zygote *z = cs->z;
+	if (atomic_load(&z->dead))
+		return;
+	char why[256];
+	unsigned may = atomic_load(&z->in_flight) + 1; /* calls still running + a spare */
+	if (!zygote_sane(&z->view, may, atomic_load(&z->calls), why, sizeof(why)))
+		zygote_broken(cs, why);
+}
+
 int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_result *res,
                 praxis_error *err)
 {
 	memset(res, 0, sizeof(*res));
-	struct call_state cs = {.c = c, .pidfd = -1, .out = {-1, -1}, .reply = -1};
+	struct call_state cs = {.z = z, .c = c, .pidfd = -1, .out = {-1, -1}, .reply = -1};
 	int theirs[ZFD_COUNT] = {c->params_fd, -1, -1, -1};
 	int r = 0;
 	for (int i = 0; i < 2 && r >= 0; i++) {
 		int p[2];
-		if (pipe2(p, O_CLOEXEC) < 0)
+		if (pipe2(p, O_CLOEXEC) < 0) {
 			r = praxis_fail(err, -errno, "pipe: %s", strerror(errno));
-		else {
+		} else {
 			cs.out[i] = p[0];
 			theirs[ZFD_RESULT + i] = p[1];
 		}
 	}
 	int sv[2];
-	if (r >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (r >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = praxis_fail(err, -errno, "socketpair: %s", strerror(errno));
-	else if (r >= 0) {
+	} else if (r >= 0) {
 		cs.reply = sv[0];
 		theirs[ZFD_REPLY] = sv[1];
 	}
 	if (r >= 0 && c->cancel && !exec_cancel_begin(c->cancel))
 		r = praxis_fail(err, -ECANCELED, "cancelled before the plugin started");
 	bool begun = r >= 0 && c->cancel;
+	bool counted = false;
 	if (r >= 0) {
 		struct zmsg_call msg = {.hdr = {ZYGOTE_MAGIC, ZMSG_CALL},
 		                        .call_id = c->sink->run_id};
 		clock_gettime(CLOCK_MONOTONIC, &cs.start);
-		if (send_call(z->control, &msg, theirs) < 0)
-			r = -EPIPE;
+		atomic_fetch_add(&z->in_flight, 1);
+		counted = true;
+		double wall = c->limits.wall_seconds;
+		r = send_call(&cs, &msg, theirs, wall > 0 ? 2 * wall + 1 : NO_WALL_START);
+		if (r == -ETIMEDOUT) {
+			zygote_broken(&cs, "the zygote took no call in time");
+			r = -EPIPE; /* not sent: nothing ran */
+		}
+		if (r == -EPIPE)
+			atomic_store(&z->dead, true);
 	}
 	for (int i = ZFD_RESULT; i < ZFD_COUNT; i++)
 		close_fd(&theirs[i]); /* the zygote holds its copies now */
-	if (r >= 0)
-		r = await_start(&cs, err);
-	if (r == -EPIPE)
-		atomic_store(&z->dead, true);
 	struct call_route route = {.sink = c->sink};
 	if (r >= 0) {
-		/* Only now: a call that never started has no records. Its
+		/* Sent: from here the call has a run's records, whatever happens. Its
 		 * plugin code runs after the go (audit on), so after this. */
 		audit_emit(c->sink, 0, "run.start", c->target, true, z->start_reason);
+		r = await_start(&cs, err);
+	}
+	if (r == 0) {
 		if (c->cancel)
 			exec_cancel_started(c->cancel, cs.pidfd);
 		if (z->wait_go) {
-			route.pid = call_pid(&cs);
+			route.pid = cs.pid;
 			route_add(z, &route);
+			cs.routed = true;
 			char go = 1;
 			if (send(cs.reply, &go, 1, MSG_NOSIGNAL) != 1)
 				kill_call(&cs);
 		}
 		supervise_call(&cs);
-		if (z->wait_go)
+	}
+	if (r >= 0) {
+		/* r == 1: taken by the zygote, then lost or broken: reported killed */
+		r = 0;
+		if (cs.routed)
 			route_remove(z, &route);
-		if (cs.lost)
-			atomic_store(&z->dead, true);
+		cs.routed = false;
 		fill_result(&cs, res);
 		/* killed by a cancel: the pidfd's SIGKILL, whoever saw the end first */
 		if (c->cancel && exec_cancel_requested(c->cancel) &&
 		    res->status == PRAXIS_SIGNALED && res->signal == SIGKILL) {
 			res->cancelled = true;
-			audit_emit(c->sink, call_pid(&cs), "run.cancelled", "", false,
-			           "cancelled by the host: the call's process killed");
+			call_emit(&cs, "run.cancelled", "", false,
+			          "cancelled by the host: the call's process killed");
 		}
-		run_audit_end(c->sink, c->sink->level == PRAXIS_AUDIT_OFF ? 0 : call_pid(&cs), res);
+		atomic_fetch_add(&z->calls, 1);
+		atomic_fetch_sub(&z->in_flight, 1);
+		counted = false;
+		check_zygote(&cs);
+		run_audit_end(c->sink, cs.pid > 0 ? cs.pid : 0, res);
 	}
+	if (counted)
+		atomic_fetch_sub(&z->in_flight, 1);
 	if (begun)
 		exec_cancel_end(c->cancel);
 	for (int i = 0; i < 2; i++) {

@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "praxis/executor.h"
+#include "zygote_check.h"
 
 /* A call whose process makes audited syscalls: records from its pid are its own. */
 struct call_route {
@@ -26,9 +27,19 @@ struct zygote {
 	int control;  /* SOCK_SEQPACKET to the zygote's stdin */
 	bool wait_go; /* calls wait until their pid is routed (audit on) */
 	atomic_bool dead;
-	_Atomic uint64_t run_id; /* the zygote's own run, from its "run.start" */
-	char start_reason[1024]; /* of each call's "run.start" record */
+	_Atomic uint64_t run_id;  /* the zygote's own run, from its "run.start" */
+	char start_reason[1024];  /* of each call's "run.start" record */
+	struct zygote_view view;  /* from /proc, checked when it became ready */
+	atomic_uint in_flight;    /* calls sent and not ended */
+	atomic_ullong calls;      /* calls ended */
+	atomic_uint users;        /* executor calls holding it */
+	atomic_bool misbehaved;   /* killed for what the host saw it do */
+	char misbehaved_why[256]; /* under lock */
 };
+
+/* Kill the zygote's run (every process of it) for WHY; it is then dead and
+ * its plugin gets no zygote again. */
+void zygote_kill(struct zygote *z, const char *why);
 
 void route_add(struct zygote *z, struct call_route *r);
 void route_remove(struct zygote *z, struct call_route *r);

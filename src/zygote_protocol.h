@@ -11,13 +11,16 @@
 
 enum zygote_msg_type {
 	ZMSG_INIT = 1,       /* host -> zygote, once: struct zmsg_init + BPF insns */
-	ZMSG_READY = 2,      /* zygote -> host: the object is loaded */
+	ZMSG_READY = 2,      /* zygote -> host: the object is loaded; + a pidfd of itself.
+	                        It then waits for ZMSG_READY_ACK (the host has checked it)
+	                        before it forks anything */
 	ZMSG_LOAD_ERROR = 3, /* zygote -> host: struct zmsg_hdr + text; the zygote exits */
 	ZMSG_CALL = 4,       /* host -> zygote: struct zmsg_call + fds params, result,
 	                        stderr, reply */
 	ZMSG_STARTED = 5,    /* zygote -> host (reply socket): + a pidfd of the call */
 	ZMSG_ENDED = 6,      /* zygote -> host (reply socket): struct zmsg_ended */
 	ZMSG_FAILED = 7,     /* zygote -> host (reply socket): struct zmsg_failed */
+	ZMSG_READY_ACK = 8,  /* host -> zygote: struct zmsg_hdr */
 };
 
 enum zygote_init_flags {
@@ -63,6 +66,7 @@ struct zmsg_failed {
 };
 
 #define ZYGOTE_MAX_MSG   65536
-#define ZYGOTE_MAX_CALLS 64 /* calls in flight in one zygote; more wait in the socket */
+#define ZYGOTE_OWN_CPU   10 /* seconds of its own CPU a zygote gets, at least */
+#define ZYGOTE_MAX_CALLS 16 /* calls in flight in one zygote; more wait in the socket */
 
 #endif

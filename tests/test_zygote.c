@@ -425,6 +425,11 @@ Test(zygote, a_dead_zygote_is_replaced)
 	assert_status(&res, PRAXIS_EXEC_OK);
 	cr_assert_eq(zygote_of(&res), first);
 	praxis_exec_result_release(&res);
+	/* a spare made while a call's fds were open in the zygote holds none */
+	cr_assert_eq(kill(atoi(children), 0), -1, "the killed spare is gone");
+	call_op(&rig, "ops", "{\"op\": \"fds\"}", &res);
+	cr_assert_str_eq(res.result_json, "{\"fds\":[0,1,2,3]}");
+	praxis_exec_result_release(&res);
 	/* the zygote itself killed: a new one */
 	cr_assert_eq(kill(pid, SIGKILL), 0);
 	usleep(100000);
@@ -521,6 +526,69 @@ Test(zygote, network_http_connects_of_a_call_are_checked_and_recorded)
 	rig_close(&rig);
 	close(allowed);
 	close(other);
+}
+
+/* ---- a malicious object: the zygote is the plugin's ---- */
+
+/* The security review's attack: the constructor rewrites the runner so each
+ * spare skips its call filter and Landlock domain. The host still decides
+ * who creates processes in the zygote's run (only the zygote, only what
+ * its calls need), and shared anonymous memory is refused to the zygote. */
+Test(zygote, a_taken_over_zygote_still_cannot_give_calls_processes)
+{
+	const char *dir = tmpdir_new(false);
+	make_plugin_from(dir, "evil", "SO_EVIL_PLUGIN", "evil_main", NULL, NULL);
+	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	praxis_factory_config fcfg;
+	praxis_factory_config_init(&fcfg);
+	fcfg.audit_callback = record;
+	fcfg.audit_userdata = &rec;
+	struct rig rig;
+	rig_open(&rig, dir, &fcfg, NULL);
+	for (int i = 0; i < 3; i++) {
+		praxis_exec_result res;
+		call_op(&rig, "evil", "{}", &res);
+		assert_status(&res, PRAXIS_EXEC_OK);
+		cr_assert_neq(zygote_of(&res), 0, "still served by the zygote");
+		cr_assert_eq(json_long(res.result_json, "patched"), 1,
+		             "the takeover itself works (or this test tests nothing): %s",
+		             res.result_json);
+		cr_assert_eq(json_long(res.result_json, "shared_errno"), EPERM, "%s",
+		             res.result_json);
+		cr_assert_eq(json_long(res.result_json, "fork_errno"), EPERM, "%s",
+		             res.result_json);
+		const praxis_audit_record *r = find_record(&res, "system.subprocess", NULL);
+		cr_assert(r && !r->allowed, "the call's fork is a denied record of the call");
+		praxis_exec_result_release(&res);
+	}
+	rig_close(&rig);
+}
+
+Test(zygote, an_object_that_keeps_an_fd_gets_fresh_runs)
+{
+	const char *dir = tmpdir_new(false);
+	make_plugin_from(dir, "leaky", "SO_LEAKY_PLUGIN", "evil_main", NULL, NULL);
+	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	praxis_factory_config fcfg;
+	praxis_factory_config_init(&fcfg);
+	fcfg.audit_callback = record;
+	fcfg.audit_userdata = &rec;
+	struct rig rig;
+	rig_open(&rig, dir, &fcfg, NULL);
+	praxis_exec_result res;
+	call_op(&rig, "leaky", "{}", &res);
+	assert_status(&res, PRAXIS_EXEC_OK);
+	cr_assert_eq(zygote_of(&res), 0, "an fd calls could share: no zygote");
+	/* a fresh run: the fork is simply not granted */
+	cr_assert_eq(json_long(res.result_json, "fork_errno"), EPERM, "%s", res.result_json);
+	praxis_exec_result_release(&res);
+	pthread_mutex_lock(&rec.lock);
+	bool said = false;
+	for (size_t i = 0; i < rec.n; i++)
+		said |= strcmp(rec.actions[i], "run.zygote_refused") == 0;
+	pthread_mutex_unlock(&rec.lock);
+	cr_assert(said, "the refusal is in the factory's audit callback");
+	rig_close(&rig);
 }
 
 /* ---- audit and concurrency ---- */
