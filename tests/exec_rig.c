@@ -117,7 +117,7 @@ void record(const praxis_audit_record *rec, void *userdata)
 {
 	struct recorder *r = userdata;
 	pthread_mutex_lock(&r->lock);
-	if (r->n < 64) {
+	if (r->n < sizeof(r->runs) / sizeof(*r->runs)) {
 		snprintf(r->actions[r->n], sizeof(r->actions[0]), "%s", rec->action);
 		snprintf(r->targets[r->n], sizeof(r->targets[0]), "%s", rec->target);
 		r->runs[r->n] = rec->run_id;

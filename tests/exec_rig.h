@@ -38,12 +38,12 @@ const praxis_audit_record *find_record(const praxis_exec_result *res, const char
                                        const char *target_part);
 double now_seconds(void);
 
-/* An audit callback that keeps the first 64 records' action, target, run. */
+/* An audit callback that keeps the first 256 records' action, target, run. */
 struct recorder {
 	pthread_mutex_t lock;
-	char actions[64][48];
-	char targets[64][160];
-	uint64_t runs[64];
+	char actions[256][48];
+	char targets[256][160];
+	uint64_t runs[256];
 	size_t n;
 };
 void record(const praxis_audit_record *rec, void *userdata);

@@ -344,8 +344,13 @@ Test(zygote, cancel_kills_the_call_not_the_zygote)
 {
 	const char *dir = tmpdir_new(false);
 	make_plugin(dir, "ops", "op_main", NULL, NULL);
+	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	praxis_factory_config fcfg;
+	praxis_factory_config_init(&fcfg);
+	fcfg.audit_callback = record;
+	fcfg.audit_userdata = &rec;
 	struct rig rig;
-	rig_open(&rig, dir, NULL, NULL);
+	rig_open(&rig, dir, &fcfg, NULL);
 	praxis_exec_result res;
 	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
 	uint64_t z = zygote_of(&res);
@@ -363,6 +368,9 @@ Test(zygote, cancel_kills_the_call_not_the_zygote)
 		int r = praxis_async_collect_exec(a, &res, &err);
 		if (r == 0) {
 			assert_status(&res, PRAXIS_EXEC_CANCELLED);
+			const praxis_audit_record *k = find_record(&res, "run.zygote_killed", NULL);
+			cr_assert_null(k, "cancel %d: the zygote was killed: %s", i,
+			               k ? k->target : "");
 			praxis_exec_result_release(&res);
 		} else {
 			cr_assert_eq(r, -ECANCELED, "%s", err.message);
@@ -371,7 +379,15 @@ Test(zygote, cancel_kills_the_call_not_the_zygote)
 	}
 	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
 	assert_status(&res, PRAXIS_EXEC_OK);
-	cr_assert_eq(zygote_of(&res), z);
+	if (zygote_of(&res) != z) {
+		pthread_mutex_lock(&rec.lock);
+		for (size_t i = 0; i < rec.n; i++)
+			if (strncmp(rec.actions[i], "run.zygote", 10) == 0)
+				fprintf(stderr, "%s: %s\n", rec.actions[i], rec.targets[i]);
+		pthread_mutex_unlock(&rec.lock);
+	}
+	cr_assert_eq(zygote_of(&res), z, "the zygote changed: now %s",
+	             find_record(&res, "run.start", NULL)->reason);
 	praxis_exec_result_release(&res);
 	rig_close(&rig);
 }
