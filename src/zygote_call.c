@@ -208,6 +208,24 @@ static int recv_reply(int fd, void *msg, size_t size, int *passed)
 	return (int)hdr.type;
 }
 
+/* Is the STARTED pidfd a child of the zygote? A quick call may already be
+ * gone (reaped: its pidfd says pid -1); then there is nothing to check, and
+ * a decoy would gain nothing: whatever really ran holds the pipes, and the
+ * end's grace runs out. The pid is read again after its parent so that a
+ * pid reused in between cannot pass. */
+static bool started_by_zygote(struct call_state *cs)
+{
+	pid_t pid = pidfd_pid(cs->pidfd);
+	if (pid < 0)
+		return pid == -1; /* exited already, or not a pidfd at all */
+	pid_t parent = proc_ppid(pid);
+	pid_t again = pidfd_pid(cs->pidfd);
+	if (again == -1)
+		return true; /* exited while we looked */
+	cs->pid = pid;
+	return again == pid && parent == cs->z->view.pid;
+}
+
 /* Until the zygote has forked the call (or refused it, or is gone). A call
  * once sent is never abandoned: it may start late (all slots busy), and is
  * then killed at once if its time is up. Past twice its wall time (every
@@ -232,9 +250,7 @@ static int await_start(struct call_state *cs, praxis_error *err)
 			continue;
 		if (type == ZMSG_STARTED) {
 			cs->pidfd = fd;
-			cs->pid = pidfd_pid(fd);
-			/* the call's process: a child of the zygote, nothing else */
-			if (cs->pid <= 0 || proc_ppid(cs->pid) != cs->z->view.pid) {
+			if (!started_by_zygote(cs)) {
 				zygote_broken(cs, "the zygote's STARTED named another process");
 				return 1; /* ran, or may have: reported as killed */
 			}

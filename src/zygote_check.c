@@ -35,9 +35,12 @@ pid_t pidfd_pid(int pidfd)
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
 	if (read_text(path, buf, sizeof(buf)) <= 0)
-		return -1;
+		return -2;
 	const char *p = strstr(buf, "\nPid:");
-	return p ? (pid_t)atoi(p + 5) : -1;
+	if (!p)
+		return -2; /* not a pidfd */
+	pid_t pid = (pid_t)atoi(p + 5);
+	return pid > 0 ? pid : -1;
 }
 
 pid_t proc_ppid(pid_t pid)

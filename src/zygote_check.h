@@ -29,7 +29,8 @@ bool zygote_sane(const struct zygote_view *v, unsigned max_children, uint64_t ca
                  size_t size);
 /* Processes listed as PID's children (-1 when unreadable). */
 int proc_children_count(pid_t pid);
-/* The pid of a pidfd in our pid namespace, or -1 (not a pidfd). */
+/* The pid of a pidfd in our pid namespace; -1 when its process is gone
+ * (reaped), -2 when FD is not a pidfd. */
 pid_t pidfd_pid(int pidfd);
 /* PID's parent, or -1. */
 pid_t proc_ppid(pid_t pid);
