@@ -58,12 +58,38 @@ static void die(const char *what, const char *why)
 	exit(1);
 }
 
+/* The params as a child's stdin. */
+static int params_fd(void)
+{
+	int in = memfd_create("params", MFD_CLOEXEC);
+	if (in < 0 || write(in, PARAMS, strlen(PARAMS)) < 0 || lseek(in, 0, SEEK_SET) < 0)
+		die("setup", strerror(errno));
+	return in;
+}
+
+/* Read the child's stdout from OUT, reap it, check it answered one JSON
+ * value and exited 0. */
+static int collect(int out, pid_t pid)
+{
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(out, buf + len, sizeof(buf) - len - 1)) > 0)
+		len += (size_t)n;
+	close(out);
+	int status;
+	waitpid(pid, &status, 0);
+	json_t *v = json_loadb(buf, len, JSON_DECODE_ANY, NULL);
+	int ok = v && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	json_decref(v);
+	return ok ? 0 : -1;
+}
+
 /* fork + exec ARGV with the params on stdin, read stdout, parse it. */
 static int plain_call(struct row *row)
 {
-	int in = memfd_create("params", MFD_CLOEXEC), out[2];
-	if (in < 0 || write(in, PARAMS, strlen(PARAMS)) < 0 || lseek(in, 0, SEEK_SET) < 0 ||
-	    pipe2(out, O_CLOEXEC) < 0)
+	int in = params_fd(), out[2];
+	if (pipe2(out, O_CLOEXEC) < 0)
 		die("setup", strerror(errno));
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -76,27 +102,15 @@ static int plain_call(struct row *row)
 	}
 	close(in);
 	close(out[1]);
-	char buf[4096];
-	size_t len = 0;
-	ssize_t n;
-	while ((n = read(out[0], buf + len, sizeof(buf) - len - 1)) > 0)
-		len += (size_t)n;
-	close(out[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	json_t *v = json_loadb(buf, len, JSON_DECODE_ANY, NULL);
-	int ok = v && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	json_decref(v);
-	return ok ? 0 : -1;
+	return collect(out[0], pid);
 }
 
 /* What a zygote does, without a sandbox: fork the bench process, call the
  * preloaded plugin function in the child, read and parse its result. */
 static int fork_call(struct row *row)
 {
-	int in = memfd_create("params", MFD_CLOEXEC), out[2];
-	if (in < 0 || write(in, PARAMS, strlen(PARAMS)) < 0 || lseek(in, 0, SEEK_SET) < 0 ||
-	    pipe2(out, O_CLOEXEC) < 0)
+	int in = params_fd(), out[2];
+	if (pipe2(out, O_CLOEXEC) < 0)
 		die("setup", strerror(errno));
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -111,27 +125,14 @@ static int fork_call(struct row *row)
 	}
 	close(in);
 	close(out[1]);
-	char buf[4096];
-	size_t len = 0;
-	ssize_t n;
-	while ((n = read(out[0], buf + len, sizeof(buf) - len - 1)) > 0)
-		len += (size_t)n;
-	close(out[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	json_t *v = json_loadb(buf, len, JSON_DECODE_ANY, NULL);
-	int ok = v && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	json_decref(v);
-	return ok ? 0 : -1;
+	return collect(out[0], pid);
 }
 
 /* The same run through praxis_sandbox_run() alone: the executor's cost is
  * the difference. */
 static int lib_call(struct row *row)
 {
-	int in = memfd_create("params", MFD_CLOEXEC);
-	if (in < 0 || write(in, PARAMS, strlen(PARAMS)) < 0 || lseek(in, 0, SEEK_SET) < 0)
-		die("setup", strerror(errno));
+	int in = params_fd();
 	praxis_run_opts opts;
 	praxis_run_opts_init(&opts);
 	opts.argv = row->argv;

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd_passing.h"
 #include "so_call.h"
 #include "zygote_protocol.h"
 
@@ -162,68 +163,24 @@ _Noreturn static void child_fail(const char *what)
 	_exit(125);
 }
 
-/* Send MSG with N fds (SCM_RIGHTS). */
-static int send_with_fds(int fd, const void *msg, size_t len, const int *fds, int n)
-{
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * ZFD_COUNT)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (n > 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
-	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-/* Receive a message of exactly LEN bytes with exactly ZFD_COUNT fds.
- * Returns 1 when so, 0 at EOF, -2 to try again, -1 for anything else
- * (its fds closed). */
+/* A call from the host (or from the zygote, in a spare): exactly LEN bytes
+ * with exactly ZFD_COUNT fds. Returns 1 when so, 0 at EOF, -2 to try
+ * again, -1 for anything else (its fds closed). */
 static int recv_call(int fd, void *msg, size_t len, int fds[ZFD_COUNT])
 {
-	struct iovec iov = {.iov_base = msg, .iov_len = len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * ZFD_COUNT)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+	int n_fds, truncated;
+	ssize_t n = recv_with_fds(fd, msg, len, fds, ZFD_COUNT, &n_fds, 0, &truncated);
+	if (n == -EINTR || n == -EAGAIN)
 		return -2;
-	if (n == 0)
+	if (n == 0 && n_fds == 0)
 		return 0;
-	int n_fds = 0;
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (int i = 0; i < k; i++) {
-			int one;
-			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (n_fds < ZFD_COUNT)
-				fds[n_fds++] = one;
-			else
-				close(one);
-		}
-	}
 	struct zmsg_hdr hdr = {0};
 	if (n >= (ssize_t)sizeof(hdr))
 		memcpy(&hdr, msg, sizeof(hdr));
-	if (n == (ssize_t)len && !(mh.msg_flags & MSG_CTRUNC) && n_fds == ZFD_COUNT &&
-	    hdr.magic == ZYGOTE_MAGIC && hdr.type == ZMSG_CALL)
+	if (n == (ssize_t)len && !truncated && n_fds == ZFD_COUNT && hdr.magic == ZYGOTE_MAGIC &&
+	    hdr.type == ZMSG_CALL)
 		return 1;
-	for (int i = 0; i < n_fds; i++)
-		close(fds[i]);
+	close_fds(fds, n_fds);
 	return -1;
 }
 
@@ -329,7 +286,7 @@ static void drop_spare(struct zygote *z)
 
 static void reply(int fd, const void *msg, size_t len, int pass_fd)
 {
-	if (send_with_fds(fd, msg, len, &pass_fd, pass_fd >= 0 ? 1 : 0) < 0) {
+	if (send_with_fds(fd, msg, len, &pass_fd, pass_fd >= 0 ? 1 : 0, 0) < 0) {
 		/* the host gave up on the call: nothing to tell */
 	}
 }
@@ -349,9 +306,8 @@ static bool take_call(struct zygote *z)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (z->spare.sock < 0 && (r = prepare_spare(z)) < 0)
 			break;
-		if ((r = send_with_fds(z->spare.sock, &call, sizeof(call), fds, ZFD_COUNT)) == 0)
+		if ((r = send_with_fds(z->spare.sock, &call, sizeof(call), fds, ZFD_COUNT, 0)) == 0)
 			break;
-		r = -errno;
 		drop_spare(z);
 	}
 	if (r < 0) {
@@ -464,7 +420,7 @@ int zygote_main(int control_fd, const char *path, const char *symbol)
 	 * loading left nothing behind before we fork anything. */
 	struct zmsg_hdr ready = {ZYGOTE_MAGIC, ZMSG_READY};
 	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	if (self < 0 || send_with_fds(z.control, &ready, sizeof(ready), &self, 1) < 0)
+	if (self < 0 || send_with_fds(z.control, &ready, sizeof(ready), &self, 1, 0) < 0)
 		_exit(0);
 	close(self);
 	struct zmsg_hdr ack;

@@ -113,6 +113,10 @@ struct run_state {
 uint64_t run_new_id(void);
 void run_audit_end(struct audit_sink *sink, pid_t pid, const praxis_result *res);
 
+/* supervise.c: the limit a run ended by SIGNAL hit through the kernel's
+ * backstops (RLIMIT_CPU, RLIMIT_FSIZE), given its CPU; NONE if none. */
+praxis_limit_kind backstop_limit(const praxis_limits *l, int signal, double cpu, const char **what);
+
 int supervise(struct run_state *rs, praxis_result *result, praxis_error *err);
 
 double timespec_seconds_since(const struct timespec *start);

@@ -44,6 +44,20 @@ static void kill_run(struct run_state *rs)
 	syscall(SYS_pidfd_send_signal, rs->pidfd, SIGKILL, NULL, 0);
 }
 
+praxis_limit_kind backstop_limit(const praxis_limits *l, int signal, double cpu, const char **what)
+{
+	if (signal == SIGXCPU ||
+	    (signal == SIGKILL && l->cpu_seconds > 0 && cpu >= l->cpu_seconds)) {
+		*what = "cpu (RLIMIT_CPU)";
+		return PRAXIS_LIMIT_CPU;
+	}
+	if (signal == SIGXFSZ) {
+		*what = "file size (RLIMIT_FSIZE)";
+		return PRAXIS_LIMIT_FILE_SIZE;
+	}
+	return PRAXIS_LIMIT_NONE;
+}
+
 static void hit_limit(struct run_state *rs, praxis_limit_kind kind, const char *what)
 {
 	kill_run(rs);
@@ -241,15 +255,13 @@ static void fill_result(struct run_state *rs, const siginfo_t *si, const struct 
 	u->peak_tasks = rs->peak_tasks ? rs->peak_tasks : 1;
 	u->output_bytes = rs->output_bytes;
 	/* The kernel's backstops end a run with a signal of their own. */
-	if (rs->limit == PRAXIS_LIMIT_NONE && result->status == PRAXIS_SIGNALED) {
-		double cpu = u->user_cpu_seconds + u->system_cpu_seconds;
-		const praxis_limits *l = &rs->limits;
-		if (result->signal == SIGXCPU ||
-		    (result->signal == SIGKILL && l->cpu_seconds > 0 && cpu >= l->cpu_seconds))
-			hit_limit(rs, PRAXIS_LIMIT_CPU, "cpu (RLIMIT_CPU)");
-		else if (result->signal == SIGXFSZ)
-			hit_limit(rs, PRAXIS_LIMIT_FILE_SIZE, "file size (RLIMIT_FSIZE)");
-	}
+	const char *what;
+	praxis_limit_kind backstop = PRAXIS_LIMIT_NONE;
+	if (rs->limit == PRAXIS_LIMIT_NONE && result->status == PRAXIS_SIGNALED)
+		backstop = backstop_limit(&rs->limits, result->signal,
+		                          u->user_cpu_seconds + u->system_cpu_seconds, &what);
+	if (backstop != PRAXIS_LIMIT_NONE)
+		hit_limit(rs, backstop, what);
 	if (rs->limit != PRAXIS_LIMIT_NONE) {
 		result->status = PRAXIS_LIMIT;
 		result->limit = rs->limit;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fd_passing.h"
 #include "praxis/executor.h"
 #include "sandbox_internal.h"
 #include "zygote_check.h"
@@ -118,37 +119,6 @@ void route_remove(struct zygote *z, struct call_route *r)
 
 /* ---- start and stop ------------------------------------------------------ */
 
-/* One message and at most one fd (more are closed). */
-static ssize_t recv_with_fd(int sock, void *buf, size_t size, int *fd)
-{
-	struct iovec iov = {.iov_base = buf, .iov_len = size};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	*fd = -1;
-	ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int one;
-			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*fd < 0)
-				*fd = one;
-			else
-				close(one);
-		}
-	}
-	if (n >= 0 && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return (ssize_t)size + 1; /* never a valid message */
-	return n;
-}
-
 static int send_init(int fd, const struct bpf_program *filter, uint32_t flags, uint64_t cpu_seconds)
 {
 	size_t size = sizeof(struct zmsg_init) + filter->len * sizeof(struct sock_filter);
@@ -180,8 +150,12 @@ static int await_ready(struct zygote *z, double timeout, praxis_error *err)
 	if (r < 0)
 		return praxis_fail(err, -errno, "poll: %s", strerror(errno));
 	char buf[1024] = "";
-	int fd = -1;
-	ssize_t n = p[0].revents ? recv_with_fd(z->control, buf, sizeof(buf) - 1, &fd) : -1;
+	int fd = -1, n_fds = 0, truncated = 0;
+	ssize_t n = p[0].revents ? recv_with_fds(z->control, buf, sizeof(buf) - 1, &fd, 1, &n_fds,
+	                                         MSG_DONTWAIT, &truncated)
+	                         : -1;
+	if (truncated)
+		n = -1;
 	struct zmsg_hdr hdr = {0};
 	if (n >= (ssize_t)sizeof(hdr))
 		memcpy(&hdr, buf, sizeof(hdr));

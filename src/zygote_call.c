@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fd_passing.h"
 #include "sandbox_internal.h"
 #include "zygote.h"
 #include "zygote_internal.h"
@@ -129,26 +130,12 @@ static int wait_fd(struct call_state *cs, int fd, short events, double deadline)
 static int send_call(struct call_state *cs, const struct zmsg_call *msg, const int fds[ZFD_COUNT],
                      double deadline)
 {
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = sizeof(*msg)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * ZFD_COUNT)];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * ZFD_COUNT);
-	memcpy(CMSG_DATA(cm), fds, sizeof(int) * ZFD_COUNT);
 	for (;;) {
-		if (sendmsg(cs->z->control, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) ==
-		    (ssize_t)sizeof(*msg))
+		int r =
+		    send_with_fds(cs->z->control, msg, sizeof(*msg), fds, ZFD_COUNT, MSG_DONTWAIT);
+		if (r == 0)
 			return 0;
-		if (errno != EAGAIN && errno != EINTR)
+		if (r != -EAGAIN && r != -EINTR)
 			return -EPIPE;
 		/* full: the zygote is not taking calls (its slots are busy) */
 		if (!wait_fd(cs, cs->z->control, POLLOUT, deadline))
@@ -161,34 +148,17 @@ static int send_call(struct call_state *cs, const struct zmsg_call *msg, const i
  * or -EPROTO for anything else. */
 static int recv_reply(int fd, void *msg, size_t size, int *passed)
 {
-	struct iovec iov = {.iov_base = msg, .iov_len = size};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 2)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
 	memset(msg, 0, size);
-	*passed = -1;
-	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	int fds[2], n_fds, truncated;
+	ssize_t n = recv_with_fds(fd, msg, size, fds, 2, &n_fds, MSG_DONTWAIT, &truncated);
+	*passed = n_fds > 0 ? fds[0] : -1;
+	if (n_fds > 1)
+		close_fds(fds + 1, n_fds - 1);
+	if (n == -EAGAIN || n == -EINTR)
+		return -EAGAIN;
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPROTO;
-	int fds = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int one;
-			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (fds++ == 0)
-				*passed = one;
-			else
-				close(one);
-		}
-	}
-	if (n == 0 && fds == 0)
+		return -EPROTO;
+	if (n == 0 && n_fds == 0)
 		return 0;
 	struct zmsg_hdr hdr;
 	memcpy(&hdr, msg, sizeof(hdr));
@@ -196,9 +166,8 @@ static int recv_reply(int fd, void *msg, size_t size, int *passed)
 	              : hdr.type == ZMSG_ENDED  ? sizeof(struct zmsg_ended)
 	              : hdr.type == ZMSG_FAILED ? sizeof(struct zmsg_failed)
 	                                        : 0;
-	bool valid = hdr.magic == ZYGOTE_MAGIC && want && (size_t)n == want &&
-	             !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
-	             fds == (hdr.type == ZMSG_STARTED ? 1 : 0);
+	bool valid = hdr.magic == ZYGOTE_MAGIC && want && (size_t)n == want && !truncated &&
+	             n_fds == (hdr.type == ZMSG_STARTED ? 1 : 0);
 	if (!valid) {
 		if (*passed >= 0)
 			close(*passed);
@@ -439,14 +408,13 @@ static void fill_result(struct call_state *cs, praxis_result *res)
 		res->status = PRAXIS_SIGNALED;
 		res->signal = cs->ended && WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
 	}
-	if (cs->limit == PRAXIS_LIMIT_NONE && res->status == PRAXIS_SIGNALED) {
-		double cpu = u->user_cpu_seconds + u->system_cpu_seconds;
-		if (res->signal == SIGXCPU ||
-		    (res->signal == SIGKILL && l->cpu_seconds > 0 && cpu >= l->cpu_seconds))
-			hit_limit(cs, PRAXIS_LIMIT_CPU, "cpu (RLIMIT_CPU)");
-		else if (res->signal == SIGXFSZ)
-			hit_limit(cs, PRAXIS_LIMIT_FILE_SIZE, "file size (RLIMIT_FSIZE)");
-	}
+	const char *what;
+	praxis_limit_kind backstop = PRAXIS_LIMIT_NONE;
+	if (cs->limit == PRAXIS_LIMIT_NONE && res->status == PRAXIS_SIGNALED)
+		backstop = backstop_limit(l, res->signal,
+		                          u->user_cpu_seconds + u->system_cpu_seconds, &what);
+	if (backstop != PRAXIS_LIMIT_NONE)
+		hit_limit(cs, backstop, what);
 	if (cs->limit != PRAXIS_LIMIT_NONE) {
 		res->status = PRAXIS_LIMIT;
 		res->limit = cs->limit;

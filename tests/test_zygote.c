@@ -52,6 +52,30 @@ static void factory_as(praxis_factory_config *fcfg, int uid)
 	fcfg->run_as_gid = uid;
 }
 
+/* A rig whose factory sends every record to REC. */
+static void rig_open_recording(struct rig *rig, const char *dir, struct recorder *rec)
+{
+	praxis_factory_config fcfg;
+	praxis_factory_config_init(&fcfg);
+	fcfg.audit_callback = record;
+	fcfg.audit_userdata = rec;
+	rig_open(rig, dir, &fcfg, NULL);
+}
+
+/* Did REC get an ACTION record? Its target goes to stderr for the log. */
+static bool recorded(struct recorder *rec, const char *action)
+{
+	bool found = false;
+	pthread_mutex_lock(&rec->lock);
+	for (size_t i = 0; i < rec->n; i++)
+		if (strcmp(rec->actions[i], action) == 0) {
+			fprintf(stderr, "%s: %s\n", action, rec->targets[i]);
+			found = true;
+		}
+	pthread_mutex_unlock(&rec->lock);
+	return found;
+}
+
 /* ---- what a call is ---- */
 
 Test(zygote, each_call_is_a_fresh_process_from_the_loaded_state)
@@ -97,13 +121,9 @@ Test(zygote, constructor_records_belong_to_the_zygote_run)
 {
 	const char *dir = tmpdir_new(false);
 	make_plugin(dir, "so", "praxis_plugin_main", NULL, NULL);
-	praxis_factory_config fcfg;
-	praxis_factory_config_init(&fcfg);
 	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	fcfg.audit_callback = record;
-	fcfg.audit_userdata = &rec;
 	struct rig rig;
-	rig_open(&rig, dir, &fcfg, NULL);
+	rig_open_recording(&rig, dir, &rec);
 	praxis_exec_result res;
 	call_op(&rig, "so", "{}", &res);
 	assert_status(&res, PRAXIS_EXEC_OK);
@@ -345,12 +365,8 @@ Test(zygote, cancel_kills_the_call_not_the_zygote)
 	const char *dir = tmpdir_new(false);
 	make_plugin(dir, "ops", "op_main", NULL, NULL);
 	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	praxis_factory_config fcfg;
-	praxis_factory_config_init(&fcfg);
-	fcfg.audit_callback = record;
-	fcfg.audit_userdata = &rec;
 	struct rig rig;
-	rig_open(&rig, dir, &fcfg, NULL);
+	rig_open_recording(&rig, dir, &rec);
 	praxis_exec_result res;
 	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
 	uint64_t z = zygote_of(&res);
@@ -379,12 +395,9 @@ Test(zygote, cancel_kills_the_call_not_the_zygote)
 	}
 	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
 	assert_status(&res, PRAXIS_EXEC_OK);
-	if (zygote_of(&res) != z) {
-		pthread_mutex_lock(&rec.lock);
-		for (size_t i = 0; i < rec.n; i++)
-			if (strncmp(rec.actions[i], "run.zygote", 10) == 0)
-				fprintf(stderr, "%s: %s\n", rec.actions[i], rec.targets[i]);
-		pthread_mutex_unlock(&rec.lock);
+	if (zygote_of(&res) != z) { /* why, for the log */
+		recorded(&rec, "run.zygote_killed");
+		recorded(&rec, "run.zygote_refused");
 	}
 	cr_assert_eq(zygote_of(&res), z, "the zygote changed: now %s",
 	             find_record(&res, "run.start", NULL)->reason);
@@ -555,12 +568,8 @@ Test(zygote, a_taken_over_zygote_still_cannot_give_calls_processes)
 	const char *dir = tmpdir_new(false);
 	make_plugin_from(dir, "evil", "SO_EVIL_PLUGIN", "evil_main", NULL, NULL);
 	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	praxis_factory_config fcfg;
-	praxis_factory_config_init(&fcfg);
-	fcfg.audit_callback = record;
-	fcfg.audit_userdata = &rec;
 	struct rig rig;
-	rig_open(&rig, dir, &fcfg, NULL);
+	rig_open_recording(&rig, dir, &rec);
 	for (int i = 0; i < 3; i++) {
 		praxis_exec_result res;
 		call_op(&rig, "evil", "{}", &res);
@@ -585,12 +594,8 @@ Test(zygote, an_object_that_keeps_an_fd_gets_fresh_runs)
 	const char *dir = tmpdir_new(false);
 	make_plugin_from(dir, "leaky", "SO_LEAKY_PLUGIN", "evil_main", NULL, NULL);
 	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	praxis_factory_config fcfg;
-	praxis_factory_config_init(&fcfg);
-	fcfg.audit_callback = record;
-	fcfg.audit_userdata = &rec;
 	struct rig rig;
-	rig_open(&rig, dir, &fcfg, NULL);
+	rig_open_recording(&rig, dir, &rec);
 	praxis_exec_result res;
 	call_op(&rig, "leaky", "{}", &res);
 	assert_status(&res, PRAXIS_EXEC_OK);
@@ -598,12 +603,8 @@ Test(zygote, an_object_that_keeps_an_fd_gets_fresh_runs)
 	/* a fresh run: the fork is simply not granted */
 	cr_assert_eq(json_long(res.result_json, "fork_errno"), EPERM, "%s", res.result_json);
 	praxis_exec_result_release(&res);
-	pthread_mutex_lock(&rec.lock);
-	bool said = false;
-	for (size_t i = 0; i < rec.n; i++)
-		said |= strcmp(rec.actions[i], "run.zygote_refused") == 0;
-	pthread_mutex_unlock(&rec.lock);
-	cr_assert(said, "the refusal is in the factory's audit callback");
+	cr_assert(recorded(&rec, "run.zygote_refused"),
+	          "the refusal is in the factory's audit callback");
 	rig_close(&rig);
 }
 
