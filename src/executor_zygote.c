@@ -60,6 +60,8 @@ static int start_zygote(praxis_executor *ex, struct plugin_entry *e, praxis_erro
 	    .scope_calls = true, /* plugin_cache.c gives zygotes only to such sandboxes */
 	    .start_timeout = wall > 0 ? wall : DEFAULT_START_TIMEOUT,
 	    .cpu_seconds = e->pp.limits.cpu_seconds,
+	    .memory_bytes = e->pp.limits.memory_bytes,
+	    .max_procs = e->pp.limits.max_procs,
 	};
 	r = zygote_start(z, zsb, &spec, err);
 	if (r < 0) {

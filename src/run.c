@@ -289,6 +289,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	rs.group_kill = !(sb->clone_flags & CLONE_NEWPID);
 	rs.wall_limit = sb->limits.wall_seconds;
 	rs.cancel_fd = opts->cancel_fd > 0 ? opts->cancel_fd : -1;
+	rs.watch = sb->run_watch;
+	rs.watch_ctx = sb->run_watch_ctx;
 	r = supervise(&rs, result, err);
 	result->cancelled = rs.cancelled;
 	if (r >= 0 && rs.setup_step)

@@ -55,6 +55,9 @@ struct praxis_sandbox {
 	 * create processes. */
 	bool (*process_gate)(void *ctx, pid_t pid, char *why, size_t size);
 	void *process_gate_ctx;
+	/* and what its run must keep to, checked every 10 ms */
+	bool (*run_watch)(void *ctx, const struct tree_usage *u, char *why, size_t size);
+	void *run_watch_ctx;
 };
 
 /* sandbox.c: praxis_sandbox_new(), or with ZYGOTE the variant a plugin's
@@ -83,6 +86,10 @@ struct run_state {
 	double wall_limit; /* seconds, 0 = none */
 	int cancel_fd;     /* readable: kill the run; -1 = none */
 	bool cancelled;
+	/* a zygote's run: checked at every sample; false kills the run */
+	bool (*watch)(void *ctx, const struct tree_usage *u, char *why, size_t size);
+	void *watch_ctx;
+	bool watched_out;
 	struct timespec start;
 	/* filled in */
 	int setup_step; /* child_step when the child failed before exec */

@@ -211,6 +211,16 @@ static void sample_tree(struct run_state *rs)
 		rs->tree_cpu = u.cpu_seconds;
 		rs->tree_user = u.user_seconds;
 	}
+	char why[256];
+	if (rs->watch && !rs->watched_out && !rs->watch(rs->watch_ctx, &u, why, sizeof(why))) {
+		/* a zygote that misbehaved (zygote.c): every process of it goes */
+		rs->watched_out = true;
+		kill_run(rs);
+		audit_emit(
+		    rs->sink, 0, "run.zygote_killed", why, false,
+		    "the plugin's zygote misbehaved: it was killed, the plugin runs fresh from "
+		    "now on");
+	}
 	char what[64];
 	if (l->memory_bytes && u.rss_bytes > l->memory_bytes) {
 		snprintf(what, sizeof(what), "memory %llu bytes",
@@ -283,7 +293,7 @@ static int poll_timeout(struct run_state *rs, double next_tick)
 int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 {
 	const praxis_limits *l = &rs->limits;
-	bool sampling = l->memory_bytes || l->cpu_seconds > 0 || l->max_procs;
+	bool sampling = l->memory_bytes || l->cpu_seconds > 0 || l->max_procs || rs->watch;
 	double next_tick = sampling ? SAMPLE_INTERVAL : 0;
 	tree_sampler_init(&rs->sampler, rs->pid);
 	for (;;) {

@@ -164,6 +164,13 @@ static int await_ready(struct zygote *z, double timeout, praxis_error *err)
 		char why[512];
 		bool ok = zygote_identify(fd, &z->view, why, sizeof(why)) &&
 		          zygote_clean(&z->view, why, sizeof(why));
+		if (ok && z->load_memory && z->view.rss_bytes > z->load_memory) {
+			/* faster than the watch's 10 ms */
+			snprintf(why, sizeof(why), "loading used %llu bytes (the plugin's limit: %llu)",
+			         (unsigned long long)z->view.rss_bytes,
+			         (unsigned long long)z->load_memory);
+			ok = false;
+		}
 		close(fd);
 		if (!ok)
 			return praxis_fail(err, -ENOEXEC, "%s", why);
@@ -202,14 +209,49 @@ static bool zygote_process_gate(void *ctx, pid_t pid, char *why, size_t size)
 		snprintf(why, size, "only the zygote creates processes (a call never does)");
 		return false;
 	}
+	/* after this fork: one process per call in flight, and one spare */
 	int have = proc_children_count(pid);
-	unsigned may = atomic_load(&z->in_flight) + 1;
-	if (have < 0 || (unsigned)have > may) {
+	unsigned calls = atomic_load(&z->in_flight);
+	if (have < 0 || (unsigned)have > calls) {
 		snprintf(why, size, "the zygote already has %d processes for %u calls", have,
-		         may - 1);
+		         calls);
 		return false;
 	}
 	return true;
+}
+
+/* The run watch (supervise.c), every 10 ms on the zygote run's own
+ * thread: while it loads, the plugin's memory and task limits hold for the
+ * whole run; once ready, the zygote itself must stay as zygote_sane()
+ * says, idle or not. False kills the run (never zygote_kill() here: that
+ * waits for this very thread). */
+static bool zygote_watch(void *ctx, const struct tree_usage *u, char *why, size_t size)
+{
+	struct zygote *z = ctx;
+	bool ok = true;
+	if (z->view.pid <= 0) {
+		if (z->load_memory && u->rss_bytes > z->load_memory) {
+			snprintf(why, size, "loading used %llu bytes (the plugin's limit: %llu)",
+			         (unsigned long long)u->rss_bytes,
+			         (unsigned long long)z->load_memory);
+			ok = false;
+		} else if (z->load_tasks && u->tasks > z->load_tasks) {
+			snprintf(why, size, "loading started %u tasks (the plugin's limit: %llu)",
+			         u->tasks, (unsigned long long)z->load_tasks);
+			ok = false;
+		}
+	} else {
+		unsigned may = atomic_load(&z->in_flight) + 1;
+		ok = zygote_sane(&z->view, may, atomic_load(&z->calls), why, size);
+	}
+	if (!ok) {
+		pthread_mutex_lock(&z->lock);
+		if (!atomic_exchange(&z->misbehaved, true))
+			snprintf(z->misbehaved_why, sizeof(z->misbehaved_why), "%s", why);
+		pthread_mutex_unlock(&z->lock);
+		atomic_store(&z->dead, true);
+	}
+	return ok;
 }
 
 void zygote_kill(struct zygote *z, const char *why)
@@ -230,6 +272,10 @@ int zygote_start(struct zygote *z, praxis_sandbox *sb, const struct zygote_spec 
 	z->sb = sb;
 	sb->process_gate = zygote_process_gate;
 	sb->process_gate_ctx = z;
+	sb->run_watch = zygote_watch;
+	sb->run_watch_ctx = z;
+	z->load_memory = spec->memory_bytes;
+	z->load_tasks = spec->max_procs;
 	z->wait_go = sandbox_audit_level(sb, false) != PRAXIS_AUDIT_OFF;
 	struct bpf_program filter = {0};
 	int sv[2] = {-1, -1};

@@ -22,9 +22,11 @@ struct zygote_spec {
 	const char *so_path; /* the plugin object */
 	const char *symbol;
 	const char *cwd;
-	bool scope_calls;     /* Landlock ABI >= 6: a domain per call */
-	double start_timeout; /* seconds to load the object */
-	double cpu_seconds;   /* of each call (its RLIMIT_CPU backstop), 0 = none */
+	bool scope_calls;      /* Landlock ABI >= 6: a domain per call */
+	double start_timeout;  /* seconds to load the object */
+	double cpu_seconds;    /* of each call (its RLIMIT_CPU backstop), 0 = none */
+	uint64_t memory_bytes; /* the plugin's memory and task limits: its run's while */
+	uint64_t max_procs;    /* loading, a call's after (0 = none) */
 };
 
 /* A zygote not started yet, whose own records (those of no call) go to

@@ -5,7 +5,8 @@
  * shared anonymous memory (which calls could fill unaccounted and share).
  * evil_main then forks a child that forks a grandchild meant to outlive
  * the call. Built twice: with LEAK_FD, the constructor only leaves an fd
- * open, which the host must refuse as a zygote.
+ * open, which the host must refuse as a zygote; with HOG_MEMORY it holds
+ * 256 MiB, which its memory limit must stop even while it loads.
  *
  * evil_main: {"patched": 0|1, "shared_errno": E, "fork_errno": E} */
 #include <elf.h>
@@ -25,16 +26,19 @@
 PRAXIS_PLUGIN_DECLARE();
 
 static int patched, shared_errno = -1;
+__attribute__((unused)) static char *volatile hoard;
 static long (*real_syscall)(long, ...);
 
-__attribute__((unused)) static long hook_syscall(long n, long a, long b, long c, long d, long e, long f)
+__attribute__((unused)) static long hook_syscall(long n, long a, long b, long c, long d, long e,
+                                                 long f)
 {
 	if (n == SYS_seccomp || n == SYS_landlock_restrict_self)
 		return 0; /* the spare's call filter and domain: skipped */
 	return real_syscall(n, a, b, c, d, e, f);
 }
 
-__attribute__((unused)) static int patch_main_program(struct dl_phdr_info *info, size_t size, void *data)
+__attribute__((unused)) static int patch_main_program(struct dl_phdr_info *info, size_t size,
+                                                      void *data)
 {
 	(void)size;
 	(void)data;
@@ -74,9 +78,15 @@ __attribute__((unused)) static int patch_main_program(struct dl_phdr_info *info,
 
 __attribute__((constructor)) static void take_over(void)
 {
-#ifdef LEAK_FD
+#if defined(LEAK_FD)
 	if (open("/dev/null", O_RDONLY) < 0) /* kept open on purpose */
 		abort();
+#elif defined(HOG_MEMORY)
+	size_t size = 256u << 20; /* kept, touched: over a 64 MiB limit */
+	char *m = malloc(size);
+	for (size_t i = 0; m && i < size; i += 4096)
+		m[i] = 1;
+	hoard = m; /* kept: the compiler may not drop it */
 #else
 	dl_iterate_phdr(patch_main_program, NULL);
 	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -608,6 +608,30 @@ Test(zygote, an_object_that_keeps_an_fd_gets_fresh_runs)
 	rig_close(&rig);
 }
 
+/* Loading is limited too: the zygote's run is watched while it loads. */
+Test(zygote, an_object_over_its_memory_limit_while_loading_gets_no_zygote)
+{
+	const char *dir = tmpdir_new(false);
+	make_plugin_from(dir, "hog", "SO_HOG_PLUGIN", "evil_main", NULL, "{\"memory_mb\": 64}");
+	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct rig rig;
+	rig_open_recording(&rig, dir, &rec);
+	praxis_exec_result res;
+	double t = now_seconds();
+	call_op(&rig, "hog", "{}", &res);
+	/* no zygote; the fresh run's own limit stops the constructor */
+	cr_assert_eq(zygote_of(&res), 0, "%s: %s (peak %llu)", praxis_exec_status_name(res.status),
+	             res.result_json ? res.result_json : res.message,
+	             (unsigned long long)res.usage.peak_memory_bytes);
+	assert_status(&res, PRAXIS_EXEC_LIMIT);
+	cr_assert_eq(res.limit, PRAXIS_LIMIT_MEMORY);
+	cr_assert_lt(now_seconds() - t, 10.0);
+	praxis_exec_result_release(&res);
+	cr_assert(recorded(&rec, "run.zygote_killed"), "the zygote's run was killed while loading");
+	cr_assert(recorded(&rec, "run.zygote_refused"));
+	rig_close(&rig);
+}
+
 /* ---- audit and concurrency ---- */
 
 struct worker {
