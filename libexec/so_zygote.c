@@ -345,6 +345,11 @@ static void reap(struct zygote *z, unsigned i)
 	    .maxrss_kib = (uint64_t)ru.ru_maxrss,
 	};
 	reply(s->reply, &e, sizeof(e), -1);
+	/* a go the call never read: taken, so closing does not reset the
+	 * connection before the host has read the end */
+	char unread[8];
+	while (recv(s->reply, unread, sizeof(unread), MSG_DONTWAIT) > 0)
+		;
 	close(s->reply);
 	close(s->pidfd);
 	*s = z->slots[--z->n_slots];

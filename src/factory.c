@@ -2,6 +2,7 @@
  * sink, and the administrator's ceiling, applied to a plugin's manifest. */
 #include "factory.h"
 #include "sandbox_internal.h"
+#include "zygote_protocol.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -207,7 +208,10 @@ static int build_sandbox(const praxis_factory *f, const praxis_manifest *m,
 		cfg.limits.cpu_seconds = 0;
 		cfg.limits.wall_seconds = 0;
 		cfg.limits.memory_bytes = 0;
-		cfg.limits.max_procs = 0;
+		/* the run as a whole: its calls in flight, the zygote and a spare
+		 * (also the kernel's RLIMIT_NPROC backstop where it binds) */
+		cfg.limits.max_procs =
+		    pp->limits.max_procs ? pp->limits.max_procs * (ZYGOTE_MAX_CALLS + 2) : 0;
 		cfg.limits.max_output_bytes = 0;
 	}
 	return sandbox_new(&cfg, zygote, ret, err);

@@ -1112,6 +1112,13 @@ int notify_handle(struct notify_ctx *c)
 		snprintf(k.target, sizeof(k.target), "clone flags 0x%llx",
 		         (unsigned long long)a[0]);
 		int err = decide_clone(o, a[0]);
+		if (err == 0 && !(a[0] & CLONE_THREAD) && c->process_gate &&
+		    (a[0] & CLONE_PARENT)) {
+			/* its child would be the run's init's, out of the zygote's count */
+			snprintf(k.reason, sizeof(k.reason),
+			         "CLONE_PARENT is not allowed in a zygote's run");
+			return gate_denied(&k);
+		}
 		if (err == 0 && !(a[0] & CLONE_THREAD) && !gate_allows(&k))
 			return gate_denied(&k);
 		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, err,

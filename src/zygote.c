@@ -166,7 +166,8 @@ static int await_ready(struct zygote *z, double timeout, praxis_error *err)
 		          zygote_clean(&z->view, why, sizeof(why));
 		if (ok && z->load_memory && z->view.rss_bytes > z->load_memory) {
 			/* faster than the watch's 10 ms */
-			snprintf(why, sizeof(why), "loading used %llu bytes (the plugin's limit: %llu)",
+			snprintf(why, sizeof(why),
+			         "loading used %llu bytes (the plugin's limit: %llu)",
 			         (unsigned long long)z->view.rss_bytes,
 			         (unsigned long long)z->load_memory);
 			ok = false;
@@ -209,6 +210,10 @@ static bool zygote_process_gate(void *ctx, pid_t pid, char *why, size_t size)
 		snprintf(why, size, "only the zygote creates processes (a call never does)");
 		return false;
 	}
+	if (proc_children_count(z->view.reaper) != 1) {
+		snprintf(why, size, "the zygote's run has processes besides the zygote");
+		return false;
+	}
 	/* after this fork: one process per call in flight, and one spare */
 	int have = proc_children_count(pid);
 	unsigned calls = atomic_load(&z->in_flight);
@@ -242,7 +247,8 @@ static bool zygote_watch(void *ctx, const struct tree_usage *u, char *why, size_
 		}
 	} else {
 		unsigned may = atomic_load(&z->in_flight) + 1;
-		ok = zygote_sane(&z->view, may, atomic_load(&z->calls), why, size);
+		ok = zygote_sane(&z->view, may, atomic_load(&z->calls), why, size) &&
+		     zygote_children_within(&z->view, &z->child_bound, why, size);
 	}
 	if (!ok) {
 		pthread_mutex_lock(&z->lock);
@@ -276,6 +282,15 @@ int zygote_start(struct zygote *z, praxis_sandbox *sb, const struct zygote_spec 
 	sb->run_watch_ctx = z;
 	z->load_memory = spec->memory_bytes;
 	z->load_tasks = spec->max_procs;
+	/* Any process of the run past twice a call's limits is not one the host
+	 * limits (a call is stopped at its limits, sampled as often): a decoy's
+	 * twin, say. Then the zygote goes. */
+	z->child_bound = (struct child_bound){
+	    .rss_bytes = spec->memory_bytes ? 2 * spec->memory_bytes + (32ULL << 20) : 0,
+	    .cpu_seconds = spec->cpu_seconds > 0 ? spec->cpu_seconds + 2.0 : 0,
+	    /* threads come faster than samples: bounded by the run's task limit */
+	    .threads = 0,
+	};
 	z->wait_go = sandbox_audit_level(sb, false) != PRAXIS_AUDIT_OFF;
 	struct bpf_program filter = {0};
 	int sv[2] = {-1, -1};

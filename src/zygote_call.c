@@ -154,7 +154,10 @@ static int recv_reply(int fd, void *msg, size_t size, int *passed)
 	*passed = n_fds > 0 ? fds[0] : -1;
 	if (n_fds > 1)
 		close_fds(fds + 1, n_fds - 1);
-	if (n == -EAGAIN || n == -EINTR)
+	/* ECONNRESET: the zygote closed its end with our go unread (the call
+	 * died before it read it); the error is reported once, and what the
+	 * zygote sent before closing comes next. */
+	if (n == -EAGAIN || n == -EINTR || n == -ECONNRESET)
 		return -EAGAIN;
 	if (n < 0)
 		return -EPROTO;
@@ -505,7 +508,9 @@ int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_resul
 			route_add(z, &route);
 			cs.routed = true;
 			char go = 1;
-			if (send(cs.reply, &go, 1, MSG_NOSIGNAL) != 1)
+			/* a call cancelled already was killed: no go for it */
+			if ((c->cancel && exec_cancel_requested(c->cancel)) ||
+			    send(cs.reply, &go, 1, MSG_NOSIGNAL) != 1)
 				kill_call(&cs);
 		}
 		supervise_call(&cs);

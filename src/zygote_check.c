@@ -206,3 +206,33 @@ bool zygote_sane(const struct zygote_view *v, unsigned max_children, uint64_t ca
 	}
 	return true;
 }
+
+bool zygote_children_within(const struct zygote_view *v, const struct child_bound *b, char *why,
+                            size_t size)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)v->pid, (int)v->pid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return true; /* gone */
+	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t;
+	     t = strtok_r(NULL, " \n", &save)) {
+		struct stat_line s;
+		pid_t pid = (pid_t)atoi(t);
+		if (proc_stat_read(pid, &s) < 0)
+			continue; /* gone since listed */
+		uint64_t rss = (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
+		double cpu = (double)(s.utime + s.stime) / (double)hz;
+		if ((b->rss_bytes && rss > b->rss_bytes) ||
+		    (b->cpu_seconds > 0 && cpu > b->cpu_seconds) ||
+		    (b->threads && (uint64_t)s.threads > b->threads)) {
+			snprintf(why, size,
+			         "a process of the zygote's run (%d) is past any call's limits: "
+			         "%llu bytes, "
+			         "%.2f s CPU, %ld threads",
+			         (int)pid, (unsigned long long)rss, cpu, s.threads);
+			return false;
+		}
+	}
+	return true;
+}

@@ -27,6 +27,16 @@ bool zygote_clean(struct zygote_view *v, char *why, size_t size);
  * zygote that only forks and forwards keeps them after CALLS calls. */
 bool zygote_sane(const struct zygote_view *v, unsigned max_children, uint64_t calls, char *why,
                  size_t size);
+/* What no child of a zygote may pass (0: not bounded). */
+struct child_bound {
+	uint64_t rss_bytes;
+	double cpu_seconds;
+	uint64_t threads;
+};
+
+/* Every child of the zygote (its spare and its calls' processes) within B. */
+bool zygote_children_within(const struct zygote_view *v, const struct child_bound *b, char *why,
+                            size_t size);
 /* Processes listed as PID's children (-1 when unreadable). */
 int proc_children_count(pid_t pid);
 /* The pid of a pidfd in our pid namespace; -1 when its process is gone

@@ -27,13 +27,14 @@ struct zygote {
 	int control;  /* SOCK_SEQPACKET to the zygote's stdin */
 	bool wait_go; /* calls wait until their pid is routed (audit on) */
 	atomic_bool dead;
-	_Atomic uint64_t run_id; /* the zygote's own run, from its "run.start" */
-	char start_reason[1024]; /* of each call's "run.start" record */
-	struct zygote_view view; /* from /proc, checked when it became ready */
-	atomic_uint in_flight;   /* calls sent and not ended */
-	atomic_ullong calls;     /* calls ended */
-	atomic_uint users;       /* executor calls holding it */
-	uint64_t load_memory;    /* the plugin's limits, for its run while loading */
+	_Atomic uint64_t run_id;        /* the zygote's own run, from its "run.start" */
+	char start_reason[1024];        /* of each call's "run.start" record */
+	struct zygote_view view;        /* from /proc, checked when it became ready */
+	atomic_uint in_flight;          /* calls sent and not ended */
+	atomic_ullong calls;            /* calls ended */
+	atomic_uint users;              /* executor calls holding it */
+	struct child_bound child_bound; /* what no process of its run may pass */
+	uint64_t load_memory;           /* the plugin's limits, for its run while loading */
 	uint64_t load_tasks;
 	atomic_bool misbehaved;   /* killed for what the host saw it do */
 	char misbehaved_why[256]; /* under lock */

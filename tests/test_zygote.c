@@ -405,6 +405,107 @@ Test(zygote, cancel_kills_the_call_not_the_zygote)
 	rig_close(&rig);
 }
 
+/* More calls than a zygote runs at once: the rest wait in its socket, and
+ * start with their time already up; killed before they read their go, they
+ * must not make an honest zygote look broken. */
+struct queued {
+	struct rig *rig;
+	praxis_exec_result res;
+	int rc;
+};
+
+static void *queued_call(void *arg)
+{
+	struct queued *q = arg;
+	praxis_error err = {0};
+	q->rc = praxis_executor_execute(q->rig->ex, "ops", "{\"op\": \"sleep\"}", &q->res, &err);
+	return NULL;
+}
+
+Test(zygote, calls_queued_past_their_time_leave_the_zygote_alone)
+{
+	const char *dir = tmpdir_new(false);
+	make_plugin(dir, "ops", "op_main", NULL, "{\"wall_seconds\": 0.5}");
+	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct rig rig;
+	rig_open_recording(&rig, dir, &rec);
+	praxis_exec_result res;
+	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
+	uint64_t z = zygote_of(&res);
+	praxis_exec_result_release(&res);
+	enum { N = 24 }; /* more than a zygote's 16 calls in flight */
+	pthread_t t[N];
+	struct queued q[N];
+	for (int i = 0; i < N; i++) {
+		q[i] = (struct queued){.rig = &rig};
+		cr_assert_eq(pthread_create(&t[i], NULL, queued_call, &q[i]), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(q[i].rc, 0);
+		cr_assert_eq(q[i].res.status, PRAXIS_EXEC_LIMIT, "call %d: %s (%s)", i,
+		             praxis_exec_status_name(q[i].res.status), q[i].res.message);
+		cr_assert_eq(q[i].res.limit, PRAXIS_LIMIT_WALL);
+		praxis_exec_result_release(&q[i].res);
+	}
+	cr_assert_not(recorded(&rec, "run.zygote_killed"), "an honest zygote was killed");
+	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
+	cr_assert_eq(zygote_of(&res), z, "the same zygote serves on");
+	praxis_exec_result_release(&res);
+	rig_close(&rig);
+}
+
+/* A call cancelled while it waits for a slot: killed as it starts, before
+ * it reads its go; the zygote then closes a reply socket with that byte
+ * unread, and must not be taken for broken (the review's "cancelq"). */
+static void *cancel_main(void *a)
+{
+	praxis_async_cancel(a);
+	return NULL;
+}
+
+Test(zygote, a_call_cancelled_while_queued_leaves_the_zygote_alone)
+{
+	const char *dir = tmpdir_new(false);
+	make_plugin(dir, "ops", "op_main", NULL, NULL);
+	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct rig rig;
+	rig_open_recording(&rig, dir, &rec);
+	praxis_exec_result res;
+	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
+	uint64_t z = zygote_of(&res);
+	praxis_exec_result_release(&res);
+	enum { BUSY = 16 }; /* ZYGOTE_MAX_CALLS: every slot taken */
+	praxis_async *busy[BUSY], *queued;
+	praxis_error err;
+	for (int i = 0; i < BUSY; i++)
+		cr_assert_eq(
+		    praxis_executor_start(rig.ex, "ops", "{\"op\": \"sleep\"}", &busy[i], &err), 0);
+	usleep(300000);
+	cr_assert_eq(praxis_executor_start(rig.ex, "ops", "{\"op\": \"sleep\"}", &queued, &err), 0);
+	usleep(100000);
+	/* cancel the queued call from a thread of its own (cancel waits), then
+	 * free a slot so that it starts */
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, cancel_main, queued), 0);
+	usleep(100000);
+	cr_assert_eq(praxis_async_cancel(busy[0]), 0);
+	pthread_join(t, NULL);
+	int r = praxis_async_collect_exec(queued, &res, &err);
+	if (r == 0) {
+		assert_status(&res, PRAXIS_EXEC_CANCELLED);
+		praxis_exec_result_release(&res);
+	}
+	praxis_async_free(queued);
+	for (int i = 0; i < BUSY; i++)
+		praxis_async_free(busy[i]); /* cancels */
+	cr_assert_not(recorded(&rec, "run.zygote_killed"), "an honest zygote was killed");
+	call_op(&rig, "ops", "{\"op\": \"state\"}", &res);
+	cr_assert_eq(zygote_of(&res), z, "the same zygote serves on");
+	praxis_exec_result_release(&res);
+	rig_close(&rig);
+}
+
 /* ---- the zygote's own life ---- */
 
 struct zygote_pid {
