@@ -120,6 +120,7 @@ void record(const praxis_audit_record *rec, void *userdata)
 	if (r->n < sizeof(r->runs) / sizeof(*r->runs)) {
 		snprintf(r->actions[r->n], sizeof(r->actions[0]), "%s", rec->action);
 		snprintf(r->targets[r->n], sizeof(r->targets[0]), "%s", rec->target);
+		snprintf(r->reasons[r->n], sizeof(r->reasons[0]), "%s", rec->reason);
 		r->runs[r->n] = rec->run_id;
 		r->n++;
 	}

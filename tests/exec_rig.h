@@ -43,6 +43,7 @@ struct recorder {
 	pthread_mutex_t lock;
 	char actions[256][48];
 	char targets[256][160];
+	char reasons[256][160];
 	uint64_t runs[256];
 	size_t n;
 };

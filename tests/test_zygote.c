@@ -239,6 +239,9 @@ Test(zygote, an_unprivileged_host_gets_zygote_calls)
 		praxis_factory_config fcfg;
 		praxis_factory_config_init(&fcfg);
 		fcfg.so_runner = getenv("PRAXIS_SO_RUNNER");
+		static struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER};
+		fcfg.audit_callback = record;
+		fcfg.audit_userdata = &rec;
 		praxis_factory *f = NULL;
 		praxis_executor *ex = NULL;
 		praxis_error err = {0};
@@ -268,11 +271,15 @@ Test(zygote, an_unprivileged_host_gets_zygote_calls)
 			if (res.status != PRAXIS_EXEC_OK ||
 			    strcmp(res.result_json, calls[i][1]) != 0 || id == 0 ||
 			    (zygote && id != zygote) || !denied_logged) {
+				const char *why = "";
+				for (size_t k = 0; k < rec.n; k++)
+					if (strncmp(rec.actions[k], "run.zygote", 10) == 0)
+						why = rec.reasons[k];
 				snprintf(v->why, sizeof(v->why),
-				         "call %zu: %s %s zygote %llx logged %d", i,
+				         "call %zu: %s %s zygote %llx logged %d; %s", i,
 				         praxis_exec_status_name(res.status),
 				         res.result_json ? res.result_json : res.message,
-				         (unsigned long long)id, denied_logged);
+				         (unsigned long long)id, denied_logged, why);
 				_exit(1);
 			}
 			zygote = id;
