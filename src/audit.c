@@ -111,6 +111,13 @@ static void log_append(praxis_audit_log *log, const praxis_audit_record *rec, bo
 	log->records[log->n++] = copy;
 }
 
+double audit_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6;
+}
+
 static bool is_lifecycle(const char *action)
 {
 	return strncmp(action, "run.", 4) == 0 || strncmp(action, "limit.", 6) == 0 ||
@@ -124,10 +131,9 @@ static void emit(struct audit_sink *sink, int pid, const char *action, const cha
 		return;
 	if (sink->level == PRAXIS_AUDIT_DENIED && allowed && !is_lifecycle(action))
 		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	double now = audit_now();
 	praxis_audit_record rec = {
-	    .timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
+	    .timestamp = now,
 	    .plugin = sink->plugin,
 	    .run_id = sink->run_id,
 	    .pid = pid,

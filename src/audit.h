@@ -18,6 +18,9 @@ struct audit_sink {
 praxis_audit_log *audit_log_new(size_t max_records);
 void audit_log_free(praxis_audit_log *log);
 
+/* Now, as records say it: seconds since the epoch, microsecond resolution. */
+double audit_now(void);
+
 /* Record one operation. Lifecycle records (action "run.*", "limit.*",
  * "audit.*") are kept at every level but OFF. */
 void audit_emit(struct audit_sink *sink, int pid, const char *action, const char *target,

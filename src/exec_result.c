@@ -191,12 +191,7 @@ static void collect_audit(const struct plugin_entry *e, const praxis_result *run
 			continue;
 		cuts_done = true;
 		for (size_t c = 0; c < cuts; c++) {
-			praxis_audit_record cut = *rec;
-			cut.pid = 0;
-			cut.action = "run.capability_cut";
-			cut.target = e->pp.cut_what.v[c];
-			cut.allowed = false;
-			cut.reason = e->pp.cut_why.v[c];
+			praxis_audit_record cut = plugin_cut_record(&e->pp, c, rec);
 			push(res, &cut);
 		}
 	}
@@ -213,10 +208,8 @@ void exec_result_fill(const praxis_executor *ex, const struct plugin_entry *e,
 	res->limit = run->limit;
 	keep_stderr(ex, run, res);
 	classify(ex, e, run, res);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	praxis_audit_record verdict = {
-	    .timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
+	    .timestamp = audit_now(),
 	    .plugin = e->m->name,
 	    .run_id = run->run_id,
 	    .action = "run.result",

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "error.h"
 #include "executor_internal.h"
 #include "sandbox_internal.h"
@@ -24,10 +25,8 @@ static void refusal_record(const struct plugin_entry *e, const char *why)
 {
 	if (!e->sb->audit_callback)
 		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	praxis_audit_record rec = {
-	    .timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
+	    .timestamp = audit_now(),
 	    .plugin = e->m->name,
 	    .action = "run.zygote_refused",
 	    .target = e->m->entry,

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "error.h"
 
 void praxis_factory_config_init(praxis_factory_config *cfg)
@@ -145,6 +146,18 @@ static int refusal(const praxis_manifest *m, const struct plugin_policy *pp, pra
 	                   m->name, list);
 }
 
+praxis_audit_record plugin_cut_record(const struct plugin_policy *pp, size_t i,
+                                      const praxis_audit_record *start)
+{
+	praxis_audit_record cut = *start;
+	cut.pid = 0;
+	cut.action = "run.capability_cut";
+	cut.target = pp->cut_what.v[i];
+	cut.allowed = false;
+	cut.reason = pp->cut_why.v[i];
+	return cut;
+}
+
 int factory_policy(const praxis_factory *f, const praxis_manifest *m, struct plugin_policy *pp,
                    praxis_error *err)
 {
@@ -249,11 +262,9 @@ int praxis_factory_create_sandbox(praxis_factory *f, const praxis_manifest *m, p
 		return r;
 	r = factory_sandbox(f, m, &pp, f->cfg.audit_callback, f->cfg.audit_userdata, ret, err);
 	if (r >= 0 && factory_audits(f, false)) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < pp.cut_what.n; i++) {
 			praxis_audit_record rec = {
-			    .timestamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000) / 1e6,
+			    .timestamp = audit_now(),
 			    .plugin = m->name,
 			    .action = "sandbox.capability_cut",
 			    .target = pp.cut_what.v[i],

@@ -27,6 +27,10 @@ struct plugin_policy {
 int factory_policy(const praxis_factory *f, const praxis_manifest *m, struct plugin_policy *pp,
                    praxis_error *err);
 void plugin_policy_clear(struct plugin_policy *pp);
+/* The "run.capability_cut" record for cut I of PP, in the run of START (the
+ * run's "run.start" record, whose plugin, run id and time it takes). */
+praxis_audit_record plugin_cut_record(const struct plugin_policy *pp, size_t i,
+                                      const praxis_audit_record *start);
 /* Compile PP into a sandbox whose records go to CALLBACK (NULL: none). */
 int factory_sandbox(const praxis_factory *f, const praxis_manifest *m,
                     const struct plugin_policy *pp, praxis_audit_callback callback, void *userdata,

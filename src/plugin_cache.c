@@ -75,12 +75,7 @@ static void entry_audit(const praxis_audit_record *rec, void *userdata)
 	if (strcmp(rec->action, "run.start") != 0)
 		return;
 	for (size_t i = 0; i < e->pp.cut_what.n; i++) {
-		praxis_audit_record cut = *rec;
-		cut.pid = 0;
-		cut.action = "run.capability_cut";
-		cut.target = e->pp.cut_what.v[i];
-		cut.allowed = false;
-		cut.reason = e->pp.cut_why.v[i];
+		praxis_audit_record cut = plugin_cut_record(&e->pp, i, rec);
 		cfg->audit_callback(&cut, cfg->audit_userdata);
 	}
 }

@@ -437,18 +437,6 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* After a call: does the zygote still hold only what its calls explain? */
-static void check_zygote(struct call_state *cs)
-{
-	struct zygote *z = cs->z;
-	if (atomic_load(&z->dead))
-		return;
-	char why[256];
-	unsigned may = atomic_load(&z->in_flight) + 1; /* calls still running + a spare */
-	if (!zygote_sane(&z->view, may, atomic_load(&z->calls), why, sizeof(why)))
-		zygote_broken(cs, why);
-}
-
 int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_result *res,
                 praxis_error *err)
 {
@@ -532,7 +520,6 @@ int zygote_call(struct zygote *z, const struct zygote_call_spec *c, praxis_resul
 		atomic_fetch_add(&z->calls, 1);
 		atomic_fetch_sub(&z->in_flight, 1);
 		counted = false;
-		check_zygote(&cs);
 		run_audit_end(c->sink, cs.pid > 0 ? cs.pid : 0, res);
 	}
 	if (counted)

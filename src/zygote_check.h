@@ -22,7 +22,7 @@ bool zygote_identify(int pidfd, struct zygote_view *v, char *why, size_t size);
  * in its run, no fd beyond 0-2 (and a pidfd), no writable shared memory.
  * Fills V's baseline. */
 bool zygote_clean(struct zygote_view *v, char *why, size_t size);
-/* After a call: still one thread, no process besides the zygote under the
+/* Every 10 ms once ready: still one thread, no process besides the zygote under the
  * reaper, at most MAX_CHILDREN of its own, its CPU and memory where a
  * zygote that only forks and forwards keeps them after CALLS calls. */
 bool zygote_sane(const struct zygote_view *v, unsigned max_children, uint64_t calls, char *why,

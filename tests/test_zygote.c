@@ -596,6 +596,10 @@ Test(zygote, a_call_cannot_read_the_zygotes_memory)
 	int pid = zp.pid;
 	pthread_mutex_unlock(&zp.lock);
 	cr_assert_gt(pid, 0);
+	/* the control: unsandboxed, these open */
+	int ctl = open(tpath("/proc/%d/mem", pid), O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(ctl, 0, "the control cannot open /proc/<zygote>/mem: %s", strerror(errno));
+	close(ctl);
 	/* the zygote's /proc directory is in the sandbox's rules (it is the
 	 * run's first process), but not for a call: another Landlock domain */
 	const char *files[] = {"mem", "environ", "maps"};
