@@ -2,7 +2,8 @@
 # Install what building and testing Praxis needs on Debian 12 (idempotent).
 set -euo pipefail
 pkgs=(build-essential meson ninja-build pkg-config libseccomp-dev libjansson-dev
-      libcriterion-dev python3 util-linux bubblewrap hyperfine curl valgrind)
+      libcriterion-dev python3 util-linux bubblewrap hyperfine curl valgrind
+      clang libclang-rt-14-dev libfuzzer-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

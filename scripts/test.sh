@@ -1,13 +1,43 @@
 #!/usr/bin/env bash
 # Install, build, and run the whole test suite: a normal build, then the same
-# tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# tests under AddressSanitizer + UndefinedBehaviorSanitizer, then each fuzzer
+# for a bounded time (PRAXIS_FUZZ_SECONDS, default 60; 0 skips them).
+#
+# No test may depend on the host's environment, so the two builds run in two
+# opposite ones: the plain build in a crowded environment (hundreds of
+# variables, several sensitive ones), the sanitized build in a bare one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+
+crowded_env() {
+	local vars=(SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+		NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+		AWS_SECRET_ACCESS_KEY=not-a-real-secret GITHUB_TOKEN=not-a-real-token
+		SSH_AUTH_SOCK=/nonexistent/agent.sock)
+	local i
+	for i in $(seq 1 200); do
+		vars+=("PRAXIS_CROWD_$i=$(printf 'x%.0s' $(seq 1 $((i % 50 + 1))))")
+	done
+	env "${vars[@]}" "$@"
+}
+
+bare_env() {
+	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME="${HOME:-/root}" "$@"
+}
+
 status=0
-for variant in "" --sanitize; do
-	dir=$(scripts/build.sh $variant)
-	echo "=== tests in $dir ==="
-	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
-done
+dir=$(scripts/build.sh)
+echo "=== tests in $dir (crowded environment: $(crowded_env env | wc -l) variables) ==="
+crowded_env meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+
+dir=$(scripts/build.sh --sanitize)
+echo "=== tests in $dir (bare environment: $(bare_env env | wc -l) variables) ==="
+bare_env meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+
+if [ -x scripts/fuzz.sh ] && [ "${PRAXIS_FUZZ_SECONDS:-60}" != 0 ]; then
+	echo "=== fuzzers, ${PRAXIS_FUZZ_SECONDS:-60} s each ==="
+	scripts/fuzz.sh "${PRAXIS_FUZZ_SECONDS:-60}" || status=1
+fi
 exit $status
