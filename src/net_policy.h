@@ -53,7 +53,7 @@ void name_cache_free(struct name_cache *c);
 
 /* May a socket of type SOTYPE (SOCK_STREAM/SOCK_DGRAM) reach ADDR? Returns 0
  * or the errno to answer, with a reason. Names are resolved by the host's
- * resolver, at most once a minute per run (see docs/network.md), on a thread:
+ * resolver, at most once a minute per run (see docs/capabilities.md), on a thread:
  * this waits at most 50 ms for a first answer and says EAGAIN while there is
  * none. CACHE NULL: names are not looked at (datagrams: resolvers only). */
 int http_policy_check(const struct http_policy *p, struct name_cache *cache,

@@ -1297,11 +1297,15 @@ static int send_with(const char *call, int fd, const struct sockaddr_in *addr)
 {
 	char msg[] = "praxis-race";
 	struct iovec iov = {msg, sizeof(msg)};
-	struct msghdr mh = {.msg_name = (void *)addr, .msg_namelen = sizeof(*addr),
-	                    .msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr mh = {.msg_name = (void *)addr,
+	                    .msg_namelen = sizeof(*addr),
+	                    .msg_iov = &iov,
+	                    .msg_iovlen = 1};
 	if (strcmp(call, "sendto") == 0)
-		return sendto(fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)addr,
-		              sizeof(*addr)) < 0 ? -1 : 0;
+		return sendto(fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL,
+		              (const struct sockaddr *)addr, sizeof(*addr)) < 0
+		           ? -1
+		           : 0;
 	if (strcmp(call, "sendmsg") == 0)
 		return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
 	struct mmsghdr m = {.msg_hdr = mh};
@@ -1311,8 +1315,7 @@ static int send_with(const char *call, int fd, const struct sockaddr_in *addr)
 /* fd-race CALL DECOY PORT ITERS [HOST]: CALL (connect, or a UDP send) to
  * HOST (127.0.0.1):PORT on fd SWAP_FD while a thread swaps a fresh socket and the
  * DECOY in and out of that fd number. */
-static int op_fd_race(const char *call, const char *decoy, long port, long iters,
-                      const char *host)
+static int op_fd_race(const char *call, const char *decoy, long port, long iters, const char *host)
 {
 	bool tcp = strcmp(call, "connect") == 0;
 	swap_type = tcp ? SOCK_STREAM : SOCK_DGRAM;
@@ -1445,7 +1448,10 @@ static int op_stall_connect(long port, long mib, long seconds, long timeout)
 	if (r || (mib && (r = pthread_create(&a, NULL, slow_alloc, (void *)(intptr_t)mib))))
 		return fail_errno(r);
 	long blocked_ms = 0;
-	for (int i = 0; i < 20000 && !blocked_ms; i++) {
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (now = start; !blocked_ms && now.tv_sec - start.tv_sec < 3;
+	     clock_gettime(CLOCK_MONOTONIC, &now)) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		struct timeval tv = {.tv_sec = timeout};
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -1711,7 +1717,8 @@ int main(int argc, char **argv)
 		return op_connect_loop(number(a[0]), number(a[1]));
 	} else if (strcmp(op, "fd-race") == 0) {
 		NEED(4);
-		return op_fd_race(a[0], a[1], number(a[2]), number(a[3]), n > 4 ? a[4] : "127.0.0.1");
+		return op_fd_race(a[0], a[1], number(a[2]), number(a[3]),
+		                  n > 4 ? a[4] : "127.0.0.1");
 	} else if (strcmp(op, "page-race") == 0) {
 		NEED(3);
 		return op_page_race(a[0], number(a[1]), number(a[2]), n > 3 ? a[3] : "127.0.0.1");
