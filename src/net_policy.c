@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "error.h"
 
 #define NAME_CACHE_SECONDS 60
+#define NAME_WAIT_MS       50 /* the longest the supervisor's loop waits for DNS */
 
 struct cached_addr {
 	int family;
@@ -148,8 +150,41 @@ void http_policy_free(struct http_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Shared by the supervisor and one detached lookup thread at a time; freed by
+ * whichever lets go last, so a lookup that hangs never holds up the run. */
+struct name_resolver {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;
+	bool running, have_result;
+	char **names;
+	uint16_t *ports;
+	size_t n;
+	struct cached_addr *v; /* the last lookup's answer, not yet taken */
+	size_t nv;
+};
+
+static void resolver_unref(struct name_resolver *r)
+{
+	pthread_mutex_lock(&r->mu);
+	bool last = --r->refs == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (!last)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->ports);
+	free(r->v);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}
+
 void name_cache_free(struct name_cache *c)
 {
+	if (c->r)
+		resolver_unref(c->r);
 	free(c->v);
 	memset(c, 0, sizeof(*c));
 }
@@ -170,40 +205,133 @@ static bool port_ok(uint16_t want, uint16_t port)
 	return want ? port == want : (port == 80 || port == 443);
 }
 
-static void refresh_names(const struct http_policy *p, struct name_cache *c)
+static size_t lookup_all(const struct name_resolver *r, struct cached_addr **out)
 {
-	time_t now = time(NULL);
-	if (c->resolved_at && now - c->resolved_at < NAME_CACHE_SECONDS)
-		return;
-	c->n = 0;
-	c->resolved_at = now;
-	for (size_t i = 0; i < p->n_names; i++) {
+	size_t n = 0, cap = 0;
+	struct cached_addr *v = NULL;
+	for (size_t i = 0; i < r->n; i++) {
 		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-		if (getaddrinfo(p->names[i].name, NULL, &hints, &res) != 0)
+		if (getaddrinfo(r->names[i], NULL, &hints, &res) != 0)
 			continue;
 		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-			if (c->n == c->cap) {
-				size_t cap = c->cap ? c->cap * 2 : 16;
-				struct cached_addr *grown = realloc(c->v, cap * sizeof(*grown));
+			if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct cached_addr *grown = realloc(v, ncap * sizeof(*grown));
 				if (!grown)
 					break;
-				c->v = grown;
-				c->cap = cap;
+				v = grown;
+				cap = ncap;
 			}
-			struct cached_addr *ca = &c->v[c->n++];
+			struct cached_addr *ca = &v[n++];
 			memset(ca, 0, sizeof(*ca));
 			ca->family = ai->ai_family;
-			ca->port = p->names[i].port;
+			ca->port = r->ports[i];
 			if (ai->ai_family == AF_INET)
 				memcpy(ca->addr, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
-			else if (ai->ai_family == AF_INET6)
+			else
 				memcpy(ca->addr, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
 				       16);
-			else
-				c->n--;
 		}
 		freeaddrinfo(res);
 	}
+	*out = v;
+	return n;
+}
+
+static void *lookup_thread(void *arg)
+{
+	struct name_resolver *r = arg;
+	struct cached_addr *v;
+	size_t n = lookup_all(r, &v); /* names and ports are never written again */
+	pthread_mutex_lock(&r->mu);
+	free(r->v);
+	r->v = v;
+	r->nv = n;
+	r->have_result = true;
+	r->running = false;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	resolver_unref(r);
+	return NULL;
+}
+
+static struct name_resolver *resolver_new(const struct http_policy *p)
+{
+	struct name_resolver *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->refs = 1;
+	r->names = calloc(p->n_names, sizeof(*r->names));
+	r->ports = calloc(p->n_names, sizeof(*r->ports));
+	for (size_t i = 0; r->names && r->ports && i < p->n_names; i++, r->n++) {
+		if (!(r->names[i] = strdup(p->names[i].name)))
+			break;
+		r->ports[i] = p->names[i].port;
+	}
+	if (r->n < p->n_names) {
+		resolver_unref(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Take the lookup thread's answer; start a lookup when the answer is stale;
+ * wait for a first answer at most NAME_WAIT_MS. Called with r->mu held. */
+static void take_answer(struct name_resolver *r, struct name_cache *c)
+{
+	if (!r->have_result)
+		return;
+	free(c->v);
+	c->v = r->v;
+	c->n = c->cap = r->nv;
+	r->v = NULL;
+	r->have_result = false;
+	c->resolved_at = time(NULL);
+}
+
+static void start_lookup(struct name_resolver *r)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r->refs++;
+	if (pthread_create(&t, &attr, lookup_thread, r) == 0)
+		r->running = true;
+	else
+		r->refs--;
+	pthread_attr_destroy(&attr);
+}
+
+static void refresh_names(const struct http_policy *p, struct name_cache *c)
+{
+	if (c->resolved_at && time(NULL) - c->resolved_at < NAME_CACHE_SECONDS)
+		return;
+	if (!c->r && !(c->r = resolver_new(p)))
+		return;
+	struct name_resolver *r = c->r;
+	pthread_mutex_lock(&r->mu);
+	take_answer(r, c);
+	if (!c->resolved_at || time(NULL) - c->resolved_at >= NAME_CACHE_SECONDS) {
+		if (!r->running)
+			start_lookup(r);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += NAME_WAIT_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!c->resolved_at && r->running &&
+		       pthread_cond_timedwait(&r->cv, &r->mu, &until) == 0)
+			;
+		take_answer(r, c);
+	}
+	pthread_mutex_unlock(&r->mu);
 }
 
 int http_policy_check(const struct http_policy *p, struct name_cache *cache,
@@ -249,7 +377,7 @@ int http_policy_check(const struct http_policy *p, struct name_cache *cache,
 			snprintf(reason, rsize, "network.http: allowed address");
 			return 0;
 		}
-	if (p->n_names) {
+	if (p->n_names && cache) {
 		refresh_names(p, cache);
 		for (size_t i = 0; i < cache->n; i++)
 			if (cache->v[i].family == family &&
@@ -258,6 +386,10 @@ int http_policy_check(const struct http_policy *p, struct name_cache *cache,
 				snprintf(reason, rsize, "network.http: address of an allowed name");
 				return 0;
 			}
+	}
+	if (p->n_names && cache && !cache->resolved_at) {
+		snprintf(reason, rsize, "network.http: the allowed names are still being resolved");
+		return EAGAIN;
 	}
 	snprintf(reason, rsize, "network.http: destination not in the allowlist");
 	return EACCES;

@@ -34,10 +34,16 @@ struct http_policy {
 };
 
 /* What a run learned from resolving allowed names (not shared between runs). */
+struct name_resolver;
+
+/* The addresses of the allowed names. They are resolved on a thread of
+ * their own (name_resolver), never on the supervisor's loop: a stalled DNS
+ * server must not stall the run's limits. */
 struct name_cache {
 	struct cached_addr *v;
 	size_t n, cap;
 	time_t resolved_at; /* 0 = never */
+	struct name_resolver *r;
 };
 
 int http_policy_build(struct http_policy *p, const praxis_caps *caps, const char *resolv_conf,
@@ -47,7 +53,9 @@ void name_cache_free(struct name_cache *c);
 
 /* May a socket of type SOTYPE (SOCK_STREAM/SOCK_DGRAM) reach ADDR? Returns 0
  * or the errno to answer, with a reason. Names are resolved by the host's
- * resolver, at most once a minute per run (see docs/network.md). */
+ * resolver, at most once a minute per run (see docs/capabilities.md), on a thread:
+ * this waits at most 50 ms for a first answer and says EAGAIN while there is
+ * none. CACHE NULL: names are not looked at (datagrams: resolvers only). */
 int http_policy_check(const struct http_policy *p, struct name_cache *cache,
                       const struct sockaddr *addr, socklen_t len, int sotype, char *reason,
                       size_t rsize);

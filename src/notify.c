@@ -722,14 +722,10 @@ static void finish_pending(struct notify_ctx *c)
 static int emulate_connect(struct call *k, int sock, const struct sockaddr_storage *ss,
                            socklen_t len)
 {
+	/* Always on a worker thread: O_NONBLOCK is a file-status flag shared
+	 * with the plugin's fd, which another of its threads can clear after
+	 * any check of ours, so a connect "known" not to block may block. */
 	struct notify_ctx *c = k->c;
-	int fl = fcntl(sock, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK)) {
-		int r = connect(sock, (const struct sockaddr *)ss, len);
-		int e = r < 0 ? errno : 0;
-		close(sock);
-		return reply_value(c, 0, e);
-	}
 	if (reap_pending(c) >= MAX_PENDING_CONNECTS) {
 		close(sock); /* a flood of hanging connects: bounded, like a full backlog */
 		return reply_value(c, 0, EAGAIN);
@@ -759,9 +755,25 @@ static int emulate_connect(struct call *k, int sock, const struct sockaddr_stora
 	return 0;
 }
 
-/* UDP sends under network.http: copy, check, send from here. */
+/* The send flags a plugin may pass through the supervisor; the others
+ * (MSG_OOB, MSG_DONTROUTE, MSG_ZEROCOPY, MSG_FASTOPEN, MSG_PROBE, MSG_CONFIRM
+ * ...) are dropped. The supervisor adds MSG_DONTWAIT (a send never blocks
+ * its loop, whatever the file's O_NONBLOCK says) and MSG_NOSIGNAL. See
+ * docs/network.md. */
+#define SAFE_SEND_FLAGS (MSG_MORE | MSG_EOR)
+
+static ssize_t send_copy(int sock, const void *buf, size_t n, uint64_t flags,
+                         const struct sockaddr_storage *dest, socklen_t dlen)
+{
+	int f = (int)(flags & SAFE_SEND_FLAGS) | MSG_DONTWAIT | MSG_NOSIGNAL;
+	return sendto(sock, buf, n, f, dlen ? (const struct sockaddr *)dest : NULL, dlen);
+}
+
+/* Sends under network.http: copy, check, send from here. A stream takes
+ * at most MAX_EMULATED_SEND bytes at a time (a short send, as the kernel
+ * may do); a datagram larger than that is EMSGSIZE. */
 static int emulate_send(struct call *k, int sock, const struct msghdr *mh_in,
-                        const struct sockaddr_storage *dest, socklen_t dlen, int flags,
+                        const struct sockaddr_storage *dest, socklen_t dlen, int flags, bool stream,
                         ssize_t *sent)
 {
 	size_t total = 0;
@@ -771,8 +783,11 @@ static int emulate_send(struct call *k, int sock, const struct msghdr *mh_in,
 	if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh_in->msg_iov, iov,
 	               mh_in->msg_iovlen * sizeof(*iov)) < 0)
 		return EFAULT;
-	for (size_t i = 0; i < mh_in->msg_iovlen; i++)
+	for (size_t i = 0; i < mh_in->msg_iovlen; i++) {
+		if (stream && iov[i].iov_len > MAX_EMULATED_SEND - total)
+			iov[i].iov_len = MAX_EMULATED_SEND - total;
 		total += iov[i].iov_len;
+	}
 	if (total > MAX_EMULATED_SEND)
 		return EMSGSIZE;
 	char *buf = malloc(total ? total : 1);
@@ -787,8 +802,7 @@ static int emulate_send(struct call *k, int sock, const struct msghdr *mh_in,
 		}
 		off += iov[i].iov_len;
 	}
-	*sent = sendto(sock, buf, total, flags | MSG_NOSIGNAL,
-	               dlen ? (const struct sockaddr *)dest : NULL, dlen);
+	*sent = send_copy(sock, buf, total, (uint64_t)flags, dest, dlen);
 	int e = *sent < 0 ? errno : 0;
 	free(buf);
 	return e;
@@ -833,172 +847,198 @@ static void prefix_target(struct call *k, const char *verb)
 	snprintf(k->target, sizeof(k->target), "%s", verbed);
 }
 
-/* connect/bind/sendto with a destination. */
+static int net_refuse(struct call *k, int error, const char *why)
+{
+	snprintf(k->reason, sizeof(k->reason), "%s", why);
+	audit_emit(k->c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
+	return reply_value(k->c, 0, error);
+}
+
+/* Our own copy of the plugin's socket FD and its kind; or -1 with the
+ * refusal sent (*ANSWERED: what sending it returned). What we inspect is
+ * what we use: the fd number is never looked up again. */
+static int take_inet_socket(struct call *k, int fd, int *type, int *answered)
+{
+	int sock = take_fd(k, fd), domain = 0;
+	if (sock < 0) {
+		*answered = reply_value(k->c, 0, -sock);
+		return -1;
+	}
+	if (socket_info(sock, &domain, type) < 0) {
+		close(sock);
+		*answered = reply_value(k->c, 0, ENOTSOCK);
+		return -1;
+	}
+	*type &= 0xf;
+	if (domain != AF_INET && domain != AF_INET6) {
+		/* a socketpair: no address to give it under network.http */
+		close(sock);
+		*answered =
+		    net_refuse(k, EPERM, "network.http: only IPv4/IPv6 sockets take an address");
+		return -1;
+	}
+	return sock;
+}
+
+/* sendto's data, copied, sent on our socket SOCK. */
+static int send_from_copy(struct call *k, int sock, const struct sockaddr_storage *ss,
+                          socklen_t len)
+{
+	size_t n = (size_t)k->a[2];
+	bool stream = len == 0;
+	if (stream && n > MAX_EMULATED_SEND)
+		n = MAX_EMULATED_SEND; /* a short send */
+	char *buf = n <= MAX_EMULATED_SEND ? malloc(n ? n : 1) : NULL;
+	int e = 0;
+	if (!buf || (n && read_bytes(k->pid, k->a[1], buf, n) < 0))
+		e = n > MAX_EMULATED_SEND ? EMSGSIZE : buf ? EFAULT : ENOMEM;
+	ssize_t sent = e ? -1 : send_copy(sock, buf, n, k->a[3], ss, len);
+	if (!e && sent < 0)
+		e = errno;
+	free(buf);
+	close(sock);
+	return reply_value(k->c, sent < 0 ? 0 : sent, e);
+}
+
+/* connect/bind/sendto with a destination. Under network.http the
+ * supervisor answers with what it did on its own copies (of the fd and of
+ * the address) or refuses: never CONTINUE, which would let the kernel read
+ * the fd table and the address again. */
 static int handle_address(struct call *k, const char *verb, int fd, uint64_t addr, uint64_t len)
 {
 	struct notify_ctx *c = k->c;
 	struct sockaddr_storage ss;
 	if (!addr || len == 0)
-		return reply(c, 0, true); /* connected send: no destination */
+		return reply(c, 0, true); /* registers only: no address for the kernel to read */
 	if (len > sizeof(ss))
 		len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
 	if (read_bytes(k->pid, addr, &ss, len) < 0 || !still_valid(c))
-		return reply(c, 0, true); /* the kernel will say EFAULT */
+		return reply_value(c, 0, EFAULT); /* never a pass: the page may come back */
 	format_sockaddr(k, &ss, len);
 	prefix_target(k, verb);
 	if (!http_enforced(c))
 		return log_and_continue(k, net_action(c->policy),
 		                        describe_destination(k, verb, &ss));
-	if (strcmp(verb, "sendto") == 0 && (k->a[3] & MSG_FASTOPEN)) {
-		/* TCP Fast Open connects without connect(): refused */
-		snprintf(k->reason, sizeof(k->reason), "TCP Fast Open is not allowed");
-		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
-		return reply_value(c, 0, EPERM);
-	}
-
-	int sock = take_fd(k, fd);
-	int domain = 0, type = 0;
-	if (sock < 0 || socket_info(sock, &domain, &type) < 0) {
-		if (sock >= 0)
-			close(sock);
-		return reply(c, 0, true); /* not a socket: the kernel answers ENOTSOCK */
-	}
-	type &= 0xf;
-	if (domain == AF_UNIX || (type == SOCK_STREAM && strcmp(verb, "sendto") == 0)) {
-		/* socketpairs; a stream socket ignores sendto's address (no TFO: seccomp) */
-		close(sock);
-		snprintf(k->reason, sizeof(k->reason), "no destination to check");
-		return log_and_continue(k, PRAXIS_CAP_NET_HTTP, true);
-	}
+	if (strcmp(verb, "sendto") == 0 && (k->a[3] & MSG_FASTOPEN))
+		return net_refuse(k, EPERM, "TCP Fast Open is not allowed");
+	int type = 0, answered = 0;
+	int sock = take_inet_socket(k, fd, &type, &answered);
+	if (sock < 0)
+		return answered;
 	if (strcmp(verb, "bind") == 0) {
 		close(sock);
-		snprintf(k->reason, sizeof(k->reason), "network.http does not listen or bind");
-		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
-		return reply_value(c, 0, EACCES);
+		return net_refuse(k, EACCES, "network.http does not listen or bind");
 	}
-	int e = http_policy_check(c->http, &c->names, (struct sockaddr *)&ss, (socklen_t)len, type,
-	                          k->reason, sizeof(k->reason));
+	bool is_send = strcmp(verb, "sendto") == 0;
+	if (type == SOCK_STREAM && is_send) {
+		/* a stream ignores sendto's address (no TFO): send the data alone */
+		snprintf(k->reason, sizeof(k->reason), "no destination to check");
+		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, true, k->reason);
+		return send_from_copy(k, sock, &ss, 0);
+	}
+	/* names are resolved for TCP only (UDP goes to the resolvers alone) */
+	int e = http_policy_check(c->http, type == SOCK_STREAM ? &c->names : NULL,
+	                          (struct sockaddr *)&ss, (socklen_t)len, type, k->reason,
+	                          sizeof(k->reason));
 	audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0, k->reason);
 	if (e) {
 		close(sock);
 		return reply_value(c, 0, e);
 	}
-	if (strcmp(verb, "connect") == 0)
+	if (!is_send)
 		return emulate_connect(k, sock, &ss, (socklen_t)len);
-	/* sendto on UDP: send our copy of the data to our copy of the address */
-	size_t n = (size_t)k->a[2];
-	char *buf = n <= MAX_EMULATED_SEND ? malloc(n ? n : 1) : NULL;
-	if (!buf || (n && read_bytes(k->pid, k->a[1], buf, n) < 0)) {
-		e = n > MAX_EMULATED_SEND ? EMSGSIZE : buf ? EFAULT : ENOMEM;
-		free(buf);
-		close(sock);
-		return reply_value(c, 0, e);
-	}
-	ssize_t sent = sendto(sock, buf, n, (int)k->a[3] | MSG_NOSIGNAL, (struct sockaddr *)&ss,
-	                      (socklen_t)len);
-	e = sent < 0 ? errno : 0;
-	free(buf);
-	close(sock);
-	return reply_value(c, sent < 0 ? 0 : sent, e);
+	return send_from_copy(k, sock, &ss, (socklen_t)len);
 }
 
-/* sendmsg / sendmmsg: the destination is in memory. */
+/* sendmsg / sendmmsg, audit only (network.socket, or no network). */
+static int describe_msgs(struct call *k, uint64_t vec)
+{
+	struct notify_ctx *c = k->c;
+	struct msghdr mh;
+	if (read_bytes(k->pid, vec, &mh, sizeof(mh)) < 0 || !mh.msg_name || !mh.msg_namelen)
+		return reply(c, 0, true);
+	struct sockaddr_storage ss;
+	socklen_t len = mh.msg_namelen > sizeof(ss) ? sizeof(ss) : mh.msg_namelen;
+	memset(&ss, 0, sizeof(ss));
+	if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh.msg_name, &ss, len) < 0 || !still_valid(c))
+		return reply(c, 0, true);
+	format_sockaddr(k, &ss, len);
+	prefix_target(k, "sendmsg");
+	return log_and_continue(k, net_action(c->policy), describe_destination(k, "sendmsg", &ss));
+}
+
+/* One message of a sendmsg/sendmmsg: read, check (datagrams), send. */
+static int send_one_msg(struct call *k, int sock, int type, uint64_t at, int flags, bool mmsg,
+                        ssize_t *last)
+{
+	struct notify_ctx *c = k->c;
+	struct msghdr mh;
+	if (read_bytes(k->pid, at, &mh, sizeof(mh)) < 0)
+		return EFAULT;
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	memset(&ss, 0, sizeof(ss));
+	bool stream = type == SOCK_STREAM;
+	if (mh.msg_name && mh.msg_namelen) {
+		len = mh.msg_namelen > sizeof(ss) ? sizeof(ss) : mh.msg_namelen;
+		if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh.msg_name, &ss, len) < 0)
+			return EFAULT;
+	} else if (!stream) {
+		socklen_t pl = sizeof(ss);
+		if (getpeername(sock, (struct sockaddr *)&ss, &pl) == 0)
+			len = pl; /* connected: check where it goes anyway */
+	}
+	bool named = mh.msg_name && mh.msg_namelen;
+	if (len && !stream) {
+		format_sockaddr(k, &ss, len);
+		prefix_target(k, mmsg ? "sendmmsg" : "sendmsg");
+		int e = http_policy_check(c->http, NULL, (struct sockaddr *)&ss, len, type,
+		                          k->reason, sizeof(k->reason));
+		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0, k->reason);
+		if (e)
+			return e;
+	}
+	/* a stream ignores msg_name (no TFO): its data is sent alone */
+	return emulate_send(k, sock, &mh, &ss, named && !stream ? len : 0, flags, stream, last);
+}
+
+/* sendmsg / sendmmsg: the destination is in memory. Under network.http the
+ * supervisor sends every message itself, from its own copies. */
 static int handle_msgs(struct call *k, int fd, uint64_t vec, unsigned vlen, int flags, bool mmsg)
 {
 	struct notify_ctx *c = k->c;
-	if (http_enforced(c) && (flags & MSG_FASTOPEN)) {
+	if (!http_enforced(c))
+		return describe_msgs(k, vec);
+	if (flags & MSG_FASTOPEN) {
 		snprintf(k->target, sizeof(k->target), "%s with MSG_FASTOPEN",
 		         mmsg ? "sendmmsg" : "sendmsg");
-		snprintf(k->reason, sizeof(k->reason), "TCP Fast Open is not allowed");
-		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, false, k->reason);
-		return reply_value(c, 0, EPERM);
+		return net_refuse(k, EPERM, "TCP Fast Open is not allowed");
 	}
-	int sock = http_enforced(c) ? take_fd(k, fd) : -1;
-	int domain = 0, type = 0;
-	if (sock >= 0 && socket_info(sock, &domain, &type) < 0) {
-		close(sock);
-		sock = -1;
-	}
-	type &= 0xf;
-	bool emulate = sock >= 0 && domain != AF_UNIX && type == SOCK_DGRAM;
-	if (!emulate) {
-		/* Audit only; under network.http a TCP socket ignores msg_name
-		 * (no TFO: seccomp) and UNIX sockets are socketpairs. */
-		if (sock >= 0)
-			close(sock);
-		struct msghdr mh;
-		if (read_bytes(k->pid, vec, &mh, sizeof(mh)) < 0 || !mh.msg_name || !mh.msg_namelen)
-			return reply(c, 0, true);
-		struct sockaddr_storage ss;
-		socklen_t len = mh.msg_namelen > sizeof(ss) ? sizeof(ss) : mh.msg_namelen;
-		memset(&ss, 0, sizeof(ss));
-		if (read_bytes(k->pid, (uint64_t)(uintptr_t)mh.msg_name, &ss, len) < 0 ||
-		    !still_valid(c))
-			return reply(c, 0, true);
-		format_sockaddr(k, &ss, len);
-		prefix_target(k, "sendmsg");
-		if (http_enforced(c)) {
-			snprintf(k->reason, sizeof(k->reason), "no destination to check");
-			return log_and_continue(k, PRAXIS_CAP_NET_HTTP, true);
-		}
-		return log_and_continue(k, net_action(c->policy),
-		                        describe_destination(k, "sendmsg", &ss));
-	}
+	snprintf(k->target, sizeof(k->target), "%s", mmsg ? "sendmmsg" : "sendmsg");
+	int type = 0, answered = 0;
+	int sock = take_inet_socket(k, fd, &type, &answered);
+	if (sock < 0)
+		return answered;
 	unsigned done = 0;
 	int e = 0;
 	ssize_t last = 0;
 	if (vlen > 16)
 		vlen = 16;
 	for (unsigned i = 0; i < (mmsg ? vlen : 1) && !e; i++) {
-		struct mmsghdr m;
 		uint64_t at = vec + (uint64_t)i * (mmsg ? sizeof(struct mmsghdr) : 0);
-		if (read_bytes(k->pid, at, &m.msg_hdr, sizeof(m.msg_hdr)) < 0) {
-			e = EFAULT;
+		e = send_one_msg(k, sock, type, at, flags, mmsg, &last);
+		if (e)
 			break;
+		unsigned int sent_len = (unsigned int)last;
+		if (mmsg) { /* msgvec[i].msg_len, as the kernel would */
+			struct iovec local = {&sent_len, sizeof(sent_len)};
+			struct iovec remote = {
+			    (void *)(uintptr_t)(at + offsetof(struct mmsghdr, msg_len)),
+			    sizeof(sent_len)};
+			process_vm_writev(k->pid, &local, 1, &remote, 1, 0);
 		}
-		struct sockaddr_storage ss;
-		socklen_t len = 0;
-		memset(&ss, 0, sizeof(ss));
-		if (m.msg_hdr.msg_name && m.msg_hdr.msg_namelen) {
-			len =
-			    m.msg_hdr.msg_namelen > sizeof(ss) ? sizeof(ss) : m.msg_hdr.msg_namelen;
-			if (read_bytes(k->pid, (uint64_t)(uintptr_t)m.msg_hdr.msg_name, &ss, len) <
-			    0) {
-				e = EFAULT;
-				break;
-			}
-		} else {
-			struct sockaddr_storage peer;
-			socklen_t pl = sizeof(peer);
-			if (getpeername(sock, (struct sockaddr *)&peer, &pl) == 0) {
-				ss = peer; /* connected: check where it goes anyway */
-				len = pl;
-			}
-		}
-		if (len) {
-			format_sockaddr(k, &ss, len);
-			prefix_target(k, mmsg ? "sendmmsg" : "sendmsg");
-			e = http_policy_check(c->http, &c->names, (struct sockaddr *)&ss, len, type,
-			                      k->reason, sizeof(k->reason));
-			audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, e == 0,
-			           k->reason);
-			if (e)
-				break;
-		}
-		e = emulate_send(k, sock, &m.msg_hdr, &ss, m.msg_hdr.msg_name ? len : 0, flags,
-		                 &last);
-		if (!e) {
-			unsigned int sent_len = (unsigned int)last;
-			if (mmsg) { /* msgvec[i].msg_len, as the kernel would */
-				struct iovec local = {&sent_len, sizeof(sent_len)};
-				struct iovec remote = {
-				    (void *)(uintptr_t)(at + offsetof(struct mmsghdr, msg_len)),
-				    sizeof(sent_len)};
-				process_vm_writev(k->pid, &local, 1, &remote, 1, 0);
-			}
-			done++;
-		}
+		done++;
 	}
 	close(sock);
 	if (mmsg)

@@ -1254,6 +1254,228 @@ static int op_connect_loop(long port, long n)
 	return last ? fail_errno(last) : ok();
 }
 
+/* ---- races on what the supervisor inspected (issue 10) ---- */
+
+#define SWAP_FD 100
+static volatile int swap_stop;
+static int swap_decoy; /* a pipe end or a socketpair end, or -1: fresh TCP */
+static int swap_type;  /* the type of the real socket put at SWAP_FD */
+
+/* Put a fresh socket and the decoy at SWAP_FD by turns. */
+static void *fd_swapper(void *arg)
+{
+	(void)arg;
+	while (!swap_stop) {
+		int s = socket(AF_INET, swap_type | SOCK_CLOEXEC, 0);
+		if (s >= 0) {
+			dup2(s, SWAP_FD);
+			close(s);
+		}
+		for (volatile int i = 0; i < 3000; i++)
+			;
+		dup2(swap_decoy, SWAP_FD);
+		for (volatile int i = 0; i < 3000; i++)
+			;
+	}
+	return NULL;
+}
+
+static int make_decoy(const char *kind)
+{
+	int p[2];
+	if (strcmp(kind, "pipe") == 0 && pipe2(p, O_CLOEXEC) == 0)
+		return p[0];
+	if (strcmp(kind, "unix") == 0 && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, p) == 0)
+		return p[0];
+	if (strcmp(kind, "tcp") == 0)
+		return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	usage("decoy: pipe, unix or tcp");
+}
+
+/* One send of a datagram to ADDR on FD with CALL (sendto/sendmsg/sendmmsg). */
+static int send_with(const char *call, int fd, const struct sockaddr_in *addr)
+{
+	char msg[] = "praxis-race";
+	struct iovec iov = {msg, sizeof(msg)};
+	struct msghdr mh = {.msg_name = (void *)addr,
+	                    .msg_namelen = sizeof(*addr),
+	                    .msg_iov = &iov,
+	                    .msg_iovlen = 1};
+	if (strcmp(call, "sendto") == 0)
+		return sendto(fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL,
+		              (const struct sockaddr *)addr, sizeof(*addr)) < 0
+		           ? -1
+		           : 0;
+	if (strcmp(call, "sendmsg") == 0)
+		return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
+	struct mmsghdr m = {.msg_hdr = mh};
+	return sendmmsg(fd, &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* fd-race CALL DECOY PORT ITERS [HOST]: CALL (connect, or a UDP send) to
+ * HOST (127.0.0.1):PORT on fd SWAP_FD while a thread swaps a fresh socket and the
+ * DECOY in and out of that fd number. */
+static int op_fd_race(const char *call, const char *decoy, long port, long iters, const char *host)
+{
+	bool tcp = strcmp(call, "connect") == 0;
+	swap_type = tcp ? SOCK_STREAM : SOCK_DGRAM;
+	swap_decoy = make_decoy(decoy);
+	if (swap_decoy < 0)
+		return fail_errno(errno);
+	dup2(swap_decoy, SWAP_FD);
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, host, &in4.sin_addr) != 1)
+		usage("fd-race: HOST must be an IPv4 address");
+	pthread_t t;
+	int r = pthread_create(&t, NULL, fd_swapper, NULL);
+	if (r)
+		return fail_errno(r);
+	long n_ok = 0;
+	for (long i = 0; i < iters; i++) {
+		int rr = tcp ? connect(SWAP_FD, (struct sockaddr *)&in4, sizeof(in4))
+		             : send_with(call, SWAP_FD, &in4);
+		n_ok += rr == 0;
+	}
+	swap_stop = 1;
+	pthread_join(t, NULL);
+	printf("ok=%ld\n", n_ok);
+	return 0;
+}
+
+static volatile int remap_stop;
+static struct sockaddr_in *remap_page;
+
+/* Unmap the address's page and map it again with the forbidden address. */
+static in_addr_t remap_host;
+
+static void *page_remapper(void *arg)
+{
+	uint16_t port = (uint16_t)(uintptr_t)arg;
+	while (!remap_stop) {
+		munmap(remap_page, 4096);
+		for (volatile int i = 0; i < 200; i++)
+			;
+		void *p = mmap(remap_page, 4096, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		remap_page->sin_family = AF_INET;
+		remap_page->sin_port = htons(port);
+		remap_page->sin_addr.s_addr = remap_host;
+		for (volatile int i = 0; i < 200; i++)
+			;
+	}
+	return NULL;
+}
+
+/* page-race CALL PORT ITERS [HOST]: CALL to HOST (127.0.0.1):PORT with the address on a
+ * page another thread keeps unmapping and mapping again. */
+static int op_page_race(const char *call, long port, long iters, const char *host)
+{
+	if (inet_pton(AF_INET, host, &remap_host) != 1)
+		usage("page-race: HOST must be an IPv4 address");
+	bool tcp = strcmp(call, "connect") == 0;
+	remap_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (remap_page == MAP_FAILED)
+		return fail_errno(errno);
+	pthread_t t;
+	int r = pthread_create(&t, NULL, page_remapper, (void *)(uintptr_t)port);
+	if (r)
+		return fail_errno(r);
+	long n_ok = 0, n_fault = 0;
+	int udp = tcp ? -1 : socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (long i = 0; i < iters; i++) {
+		int rr;
+		if (tcp) {
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			rr = connect(fd, (struct sockaddr *)remap_page, sizeof(*remap_page));
+			close(fd);
+		} else {
+			rr = sendto(udp, "x", 1, MSG_DONTWAIT, (struct sockaddr *)remap_page,
+			            sizeof(*remap_page)) < 0
+			         ? -1
+			         : 0;
+		}
+		n_ok += rr == 0;
+		n_fault += rr < 0 && errno == EFAULT;
+	}
+	remap_stop = 1;
+	pthread_join(t, NULL);
+	printf("ok=%ld efault=%ld\n", n_ok, n_fault);
+	return 0;
+}
+
+static volatile int flip_stop;
+static volatile int flip_fd = -1;
+
+static void *nonblock_flipper(void *arg)
+{
+	(void)arg;
+	while (!flip_stop) {
+		int fd = flip_fd;
+		if (fd >= 0) {
+			int fl = fcntl(fd, F_GETFL);
+			if (fl >= 0)
+				fcntl(fd, F_SETFL, fl ^ O_NONBLOCK);
+		}
+	}
+	return NULL;
+}
+
+static void *slow_alloc(void *arg)
+{
+	long mib = (long)(intptr_t)arg;
+	usleep(300000);
+	for (long i = 0; i < mib; i++) {
+		char *p = malloc(1 << 20);
+		if (p)
+			memset(p, 1, 1 << 20);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* stall-connect PORT MIB SECONDS TIMEOUT: connect (O_NONBLOCK flipped by
+ * another thread; SO_SNDTIMEO TIMEOUT s) to 127.0.0.1:PORT, whose backlog is
+ * full, until one blocks, while a thread allocates MIB MiB; then sleep
+ * SECONDS. Prints how long the connect that blocked took. */
+static int op_stall_connect(long port, long mib, long seconds, long timeout)
+{
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	pthread_t t, a;
+	int r = pthread_create(&t, NULL, nonblock_flipper, NULL);
+	if (r || (mib && (r = pthread_create(&a, NULL, slow_alloc, (void *)(intptr_t)mib))))
+		return fail_errno(r);
+	long blocked_ms = 0;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (now = start; !blocked_ms && now.tv_sec - start.tv_sec < 3;
+	     clock_gettime(CLOCK_MONOTONIC, &now)) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		struct timeval tv = {.tv_sec = timeout};
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		flip_fd = fd;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		connect(fd, (struct sockaddr *)&in4, sizeof(in4));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		flip_fd = -1;
+		close(fd);
+		long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= 500)
+			blocked_ms = ms; /* this one blocked */
+	}
+	flip_stop = 1;
+	pthread_join(t, NULL);
+	if (mib)
+		pthread_join(a, NULL);
+	printf("blocked_ms=%ld\n", blocked_ms);
+	fflush(stdout);
+	sleep((unsigned)seconds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -1493,6 +1715,16 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "connect-loop") == 0) {
 		NEED(2);
 		return op_connect_loop(number(a[0]), number(a[1]));
+	} else if (strcmp(op, "fd-race") == 0) {
+		NEED(4);
+		return op_fd_race(a[0], a[1], number(a[2]), number(a[3]),
+		                  n > 4 ? a[4] : "127.0.0.1");
+	} else if (strcmp(op, "page-race") == 0) {
+		NEED(3);
+		return op_page_race(a[0], number(a[1]), number(a[2]), n > 3 ? a[3] : "127.0.0.1");
+	} else if (strcmp(op, "stall-connect") == 0) {
+		NEED(4);
+		return op_stall_connect(number(a[0]), number(a[1]), number(a[2]), number(a[3]));
 	}
 	usage("unknown operation");
 }

@@ -338,7 +338,7 @@ static bool private_net(void)
 	return ok;
 }
 
-static bool private_resolv_conf(void)
+static bool private_resolv_conf_with(const char *content)
 {
 	if (!private_net() || unshare(CLONE_NEWNS) < 0)
 		return false;
@@ -346,11 +346,16 @@ static bool private_resolv_conf(void)
 		return false;
 	const char *dir = tmpdir_new(false);
 	const char *conf = tpath("%s/resolv.conf", dir);
-	file_put(conf, FAKE_RESOLV_CONF, false);
+	file_put(conf, content, false);
 	if (mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
 		return false;
 	const char *now = file_get("/etc/resolv.conf");
-	return now && strcmp(now, FAKE_RESOLV_CONF) == 0;
+	return now && strcmp(now, content) == 0;
+}
+
+static bool private_resolv_conf(void)
+{
+	return private_resolv_conf_with(FAKE_RESOLV_CONF);
 }
 
 BOTH(http, dns_to_the_system_resolver)
@@ -705,4 +710,277 @@ PTEST(http, blocking_connect_flood_does_not_grow_the_host)
 	             (w.max_rss - w.rss0) / 1024);
 	xrun_free(&o);
 	counting_listener_stop(&l);
+}
+
+/* ---- races on what the supervisor inspected (issue 10) ---- */
+
+/* A listener on 127.0.0.2:PORT (a big backlog, never accepted: counted at
+ * the end). Landlock lets a network.http plugin connect to the allowed
+ * ports on any address, so this is what a bypass of the supervisor reaches. */
+static int other_address_listener(uint16_t port)
+{
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(port)};
+	inet_pton(AF_INET, "127.0.0.2", &in.sin_addr);
+	int one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	cr_assert_eq(bind(l, (struct sockaddr *)&in, sizeof(in)), 0, "127.0.0.2:%u: %s", port,
+	             strerror(errno));
+	cr_assert_eq(listen(l, 4096), 0);
+	return l;
+}
+
+/* A run whose fd number is swapped (dup2) between a fresh socket and a
+ * decoy (a pipe, a UNIX socketpair end, a TCP socket) while it connects or
+ * sends to a forbidden port: the supervisor must act on what it inspected
+ * (its own duplicate) or refuse, never let the kernel look the fd up again. */
+static void fd_race(bool nobody, const char *call, const char *decoy)
+{
+	bool tcp = strcmp(call, "connect") == 0;
+	struct counting_listener allowed, forbidden;
+	struct udp_echo u;
+	counting_listener_start(&allowed, "127.0.0.1");
+	counting_listener_start(&forbidden, "127.0.0.1");
+	udp_echo_start(&u);
+	/* TCP: the allowed port on another address (Landlock checks ports) */
+	int other = tcp ? other_address_listener(allowed.port) : -1;
+	const char *fp = tpath("%u", tcp ? allowed.port : u.port);
+	const char *host = tcp ? "127.0.0.2" : "127.0.0.1";
+	int other_seen = 0;
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", allowed.port));
+	x.collect_audit = false;
+	/* control: without the sandbox the swaps reach the forbidden port */
+	struct run_out plain;
+	int reached = 0;
+	for (int attempt = 0; attempt < 5 && reached == 0; attempt++) {
+		/* a loaded machine may not run the swapper in between */
+		plain_probev(&x.s,
+		             (const char *const[]){"fd-race", call, decoy, fp,
+		                                   tcp ? "2000" : "20000", host, NULL},
+		             &plain);
+		cr_assert_eq(plain.res.exit_code, 0, "%s", describe(&plain));
+		usleep(50000);
+		other_seen += tcp ? pending_connections(other) : 0;
+		reached = tcp ? other_seen : atomic_load((_Atomic int *)&u.echoed);
+	}
+	cr_assert_gt(reached, 0, "control (%s/%s): %s", call, decoy, plain.out);
+
+	struct xrun o;
+	XPROBE(&x, &o, "fd-race", call, decoy, fp, "3000", host);
+	xassert_ran(&o);
+	cr_assert(o.status == PRAXIS_EXITED && o.exit_code == 0, "%s", xdescribe(&o));
+	usleep(50000);
+	int after =
+	    tcp ? reached + pending_connections(other) : atomic_load((_Atomic int *)&u.echoed);
+	cr_assert_eq(after, reached,
+	             "%s with a %s swapped in reached the forbidden port %d times (%s)", call,
+	             decoy, after - reached, o.out);
+	cr_assert_str_eq(o.out, "ok=0\n", "%s/%s", call, decoy);
+	xrun_free(&o);
+	if (other >= 0)
+		close(other);
+	udp_echo_stop(&u);
+	counting_listener_stop(&allowed);
+	counting_listener_stop(&forbidden);
+}
+
+BOTH(http, fd_swap_race_connect_pipe)
+{
+	fd_race(nobody, "connect", "pipe");
+}
+BOTH(http, fd_swap_race_connect_socketpair)
+{
+	fd_race(nobody, "connect", "unix");
+}
+BOTH(http, fd_swap_race_sendto_tcp)
+{
+	fd_race(nobody, "sendto", "tcp");
+}
+BOTH(http, fd_swap_race_sendto_pipe)
+{
+	fd_race(nobody, "sendto", "pipe");
+}
+BOTH(http, fd_swap_race_sendto_socketpair)
+{
+	fd_race(nobody, "sendto", "unix");
+}
+BOTH(http, fd_swap_race_sendmsg_tcp)
+{
+	fd_race(nobody, "sendmsg", "tcp");
+}
+BOTH(http, fd_swap_race_sendmsg_pipe)
+{
+	fd_race(nobody, "sendmsg", "pipe");
+}
+BOTH(http, fd_swap_race_sendmmsg_tcp)
+{
+	fd_race(nobody, "sendmmsg", "tcp");
+}
+BOTH(http, fd_swap_race_sendmmsg_socketpair)
+{
+	fd_race(nobody, "sendmmsg", "unix");
+}
+
+/* The address on a page another thread unmaps and maps again (with the
+ * forbidden address): a failed read is EFAULT, never a pass. */
+static void page_race(bool nobody, const char *call)
+{
+	bool tcp = strcmp(call, "connect") == 0;
+	struct counting_listener allowed, forbidden;
+	struct udp_echo u;
+	counting_listener_start(&allowed, "127.0.0.1");
+	counting_listener_start(&forbidden, "127.0.0.1");
+	udp_echo_start(&u);
+	int other = tcp ? other_address_listener(allowed.port) : -1;
+	const char *fp = tpath("%u", tcp ? allowed.port : u.port);
+	const char *host = tcp ? "127.0.0.2" : "127.0.0.1";
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", allowed.port));
+	x.collect_audit = false;
+	struct run_out plain;
+	int reached = 0;
+	for (int attempt = 0; attempt < 5 && reached == 0; attempt++) {
+		plain_probev(&x.s, (const char *const[]){"page-race", call, fp, "3000", host, NULL},
+		             &plain);
+		cr_assert_eq(plain.res.exit_code, 0, "%s", describe(&plain));
+		usleep(50000);
+		reached += tcp ? pending_connections(other) : 0;
+		if (!tcp)
+			reached = atomic_load((_Atomic int *)&u.echoed);
+	}
+	cr_assert_gt(reached, 0, "control (%s): %s", call, plain.out);
+	cr_assert_not_null(strstr(plain.out, "efault="), "%s", plain.out);
+
+	struct xrun o;
+	XPROBE(&x, &o, "page-race", call, fp, "4000", host);
+	xassert_ran(&o);
+	cr_assert(o.status == PRAXIS_EXITED && o.exit_code == 0, "%s", xdescribe(&o));
+	usleep(50000);
+	int after =
+	    tcp ? reached + pending_connections(other) : atomic_load((_Atomic int *)&u.echoed);
+	cr_assert_eq(after, reached, "%s reached the forbidden port %d times (%s)", call,
+	             after - reached, o.out);
+	if (!tcp) /* (a connect may "succeed": a zeroed page is AF_UNSPEC, a disconnect) */
+		cr_assert_eq(strncmp(o.out, "ok=0 ", 5), 0, "%s", o.out);
+	xrun_free(&o);
+	if (other >= 0)
+		close(other);
+	udp_echo_stop(&u);
+	counting_listener_stop(&allowed);
+	counting_listener_stop(&forbidden);
+}
+
+BOTH(http, page_remap_race_connect)
+{
+	page_race(nobody, "connect");
+}
+BOTH(http, page_remap_race_sendto)
+{
+	page_race(nobody, "sendto");
+}
+
+/* ---- the supervisor never stalls (issue 10, part 2) ---- */
+
+/* A listener on 127.0.0.1 whose backlog is full: a connect to it waits for
+ * SYN retransmits. */
+static int full_listener(uint16_t *port, int *fillers)
+{
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in in = {.sin_family = AF_INET};
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(l, (struct sockaddr *)&in, sizeof(in)), 0);
+	cr_assert_eq(listen(l, 0), 0);
+	socklen_t len = sizeof(in);
+	cr_assert_eq(getsockname(l, (struct sockaddr *)&in, &len), 0);
+	*port = ntohs(in.sin_port);
+	for (int i = 0; i < 4; i++) {
+		fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		connect(fillers[i], (struct sockaddr *)&in, sizeof(in));
+	}
+	usleep(100000);
+	return l;
+}
+
+static void stall_run(bool nobody, const char *mib, praxis_limit_kind want, double wall)
+{
+	uint16_t port;
+	int fillers[4];
+	int l = full_listener(&port, fillers);
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", port));
+	x.collect_audit = false;
+	x.limits.wall_seconds = wall;
+	x.limits.memory_bytes = 64ull << 20;
+	/* control: without the sandbox one of the connects does block */
+	struct run_out plain;
+	long ms = 0;
+	for (int attempt = 0; attempt < 3 && ms < 500; attempt++) {
+		plain_probev(
+		    &x.s,
+		    (const char *const[]){"stall-connect", tpath("%u", port), "0", "0", "1", NULL},
+		    &plain);
+		cr_assert_eq(sscanf(plain.out, "blocked_ms=%ld", &ms), 1, "control: %s",
+		             describe(&plain));
+	}
+	cr_assert_geq(ms, 500, "control: no connect blocked: %s", plain.out);
+
+	struct xrun o;
+	XPROBE(&x, &o, "stall-connect", tpath("%u", port), mib, "30", "8");
+	xassert_ran(&o);
+	cr_log_warn("stall run (%s MiB): ended by limit %d after %.3f s (wall limit %.1f s), "
+	            "peak memory %llu MiB, out: %s",
+	            mib, (int)o.limit, o.seconds, wall,
+	            (unsigned long long)(o.usage.peak_memory_bytes >> 20), o.out);
+	fprintf(stderr, "stall run (%s MiB): limit %d after %.3f s (wall %.1f s)\n", mib,
+	        (int)o.limit, o.seconds, wall);
+	cr_assert_eq(o.status, PRAXIS_LIMIT, "%s", xdescribe(&o));
+	cr_assert_eq(o.limit, want, "%s", xdescribe(&o));
+	cr_assert_lt(o.seconds, wall + 0.3, "the run lived %.3f s past a %.1f s wall limit",
+	             o.seconds, wall);
+	if (want == PRAXIS_LIMIT_WALL)
+		cr_assert_geq(o.seconds, wall - 0.01);
+	xrun_free(&o);
+	for (int i = 0; i < 4; i++)
+		close(fillers[i]);
+	close(l);
+}
+
+BOTH(http, nonblock_race_cannot_stall_the_wall_limit)
+{
+	stall_run(nobody, "0", PRAXIS_LIMIT_WALL, 2);
+}
+
+BOTH(http, nonblock_race_cannot_stall_the_memory_limit)
+{
+	stall_run(nobody, "400", PRAXIS_LIMIT_MEMORY, 4);
+}
+
+#define STALLED_RESOLV_CONF "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n"
+
+PTEST(http, stalled_dns_does_not_delay_the_wall_limit)
+{
+	if (!private_resolv_conf_with(STALLED_RESOLV_CONF))
+		cr_skip_test("no private /etc/resolv.conf: the stalled resolver is not tested");
+	/* a resolver that never answers */
+	int dns = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(53)};
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(dns, (struct sockaddr *)&in, sizeof(in)), 0);
+	struct counting_listener web;
+	counting_listener_start(&web, "127.0.0.1");
+	struct xspec x =
+	    http_spec(false, "network.http", tpath("stalled.praxis-test:%u", web.port));
+	x.collect_audit = false;
+	x.limits.wall_seconds = 1;
+	struct xrun o;
+	XPROBE(&x, &o, "connect-loop", tpath("%u", web.port), "100");
+	fprintf(stderr, "stalled DNS run: limit %d after %.3f s (wall 1 s)\n", (int)o.limit,
+	        o.seconds);
+	struct pollfd p = {.fd = dns, .events = POLLIN};
+	cr_assert_eq(poll(&p, 1, 0), 1, "no query reached the stalled resolver: %s", xdescribe(&o));
+	cr_assert_eq(o.status, PRAXIS_LIMIT, "%s", xdescribe(&o));
+	cr_assert_eq(o.limit, PRAXIS_LIMIT_WALL, "%s", xdescribe(&o));
+	cr_assert_lt(o.seconds, 1.3, "the run lived %.3f s past a 1 s wall limit", o.seconds);
+	cr_assert_eq(counting_listener_accepted(&web), 0);
+	xrun_free(&o);
+	counting_listener_stop(&web);
+	close(dns);
 }
