@@ -925,12 +925,9 @@ static void stall_run(bool nobody, const char *mib, praxis_limit_kind want, doub
 	struct xrun o;
 	XPROBE(&x, &o, "stall-connect", tpath("%u", port), mib, "30", "8");
 	xassert_ran(&o);
-	cr_log_warn("stall run (%s MiB): ended by limit %d after %.3f s (wall limit %.1f s), "
-	            "peak memory %llu MiB, out: %s",
-	            mib, (int)o.limit, o.seconds, wall,
-	            (unsigned long long)(o.usage.peak_memory_bytes >> 20), o.out);
-	fprintf(stderr, "stall run (%s MiB): limit %d after %.3f s (wall %.1f s)\n", mib,
-	        (int)o.limit, o.seconds, wall);
+	fprintf(stderr, "stall run (%s MiB): limit %d after %.3f s (wall %.1f s), peak %llu MiB\n",
+	        mib, (int)o.limit, o.seconds, wall,
+	        (unsigned long long)(o.usage.peak_memory_bytes >> 20));
 	cr_assert_eq(o.status, PRAXIS_LIMIT, "%s", xdescribe(&o));
 	cr_assert_eq(o.limit, want, "%s", xdescribe(&o));
 	cr_assert_lt(o.seconds, wall + 0.3, "the run lived %.3f s past a %.1f s wall limit",
