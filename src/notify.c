@@ -109,8 +109,10 @@ static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 		struct iovec local = {buf + done, chunk};
 		struct iovec remote = {(void *)(uintptr_t)at, chunk};
 		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n <= 0)
-			return done ? (buf[done] = '\0', 0) : -errno;
+		if (n <= 0) { /* unmapped before the NUL: the kernel says EFAULT too */
+			buf[done] = '\0';
+			return -EFAULT;
+		}
 		char *nul = memchr(buf + done, '\0', (size_t)n);
 		done += (size_t)n;
 		if (nul)
@@ -136,12 +138,17 @@ static bool still_valid(struct notify_ctx *c)
 	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->req->id) == 0;
 }
 
-/* Make a target printable and valid JSON: escape control and non-ASCII bytes. */
+/* Make a target printable and valid JSON: escape control and non-ASCII
+ * bytes as \xNN, and the backslash itself as \\, so the text names one
+ * byte string only (a file may be called "a\x41b"). */
 static void sanitize(char *out, size_t size, const char *in)
 {
 	size_t o = 0;
 	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < size; p++) {
-		if (*p >= 0x20 && *p < 0x7f)
+		if (*p == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else if (*p >= 0x20 && *p < 0x7f)
 			out[o++] = (char)*p;
 		else
 			o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
@@ -428,13 +435,51 @@ static uint64_t open_rights(uint64_t flags, const struct resolved *r, bool *writ
 	return need;
 }
 
+/* Read the path argument at ADDR into PATH (PATH_MAX + 1 bytes: a
+ * 4095-byte path and its NUL). On failure, record it as ACTION with the
+ * error the kernel would give and answer that error ourselves: every
+ * notified syscall leaves a record. Returns 1 when answered. */
+static int read_path_or_answer(struct call *k, uint64_t addr, char *path, const char *action,
+                               int *answer)
+{
+	int e = read_string(k->pid, addr, path, PATH_MAX + 1);
+	if (e == 0 && strlen(path) >= PATH_MAX)
+		e = -ENAMETOOLONG; /* the kernel counts the NUL in PATH_MAX */
+	if (e == 0)
+		return 0;
+	if (!still_valid(k->c)) {
+		*answer = 0;
+		return 1;
+	}
+	int err = e == -ENAMETOOLONG ? ENAMETOOLONG : EFAULT;
+	if (err == ENAMETOOLONG) {
+		path[64] = '\0';
+		char clean[300];
+		sanitize(clean, sizeof(clean), path);
+		snprintf(k->target, sizeof(k->target), "%s...", clean);
+		snprintf(k->reason, sizeof(k->reason), "path too long (ENAMETOOLONG)");
+	} else {
+		snprintf(k->target, sizeof(k->target), "(path at 0x%llx)",
+		         (unsigned long long)addr);
+		snprintf(k->reason, sizeof(k->reason), "path unreadable (EFAULT)");
+	}
+	audit_emit(k->c->sink, k->pid, action, k->target, false, k->reason);
+	*answer = reply(k->c, err, false);
+	return 1;
+}
+
 static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t flags)
 {
 	struct notify_ctx *c = k->c;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 1];
 	struct resolved r;
-	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0 || !still_valid(c))
-		return reply(c, 0, true); /* let the kernel report EFAULT itself */
+	int answer;
+	bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+	if (read_path_or_answer(k, path_addr, path,
+	                        writing ? PRAXIS_CAP_FS_WRITE : PRAXIS_CAP_FS_READ, &answer))
+		return answer;
+	if (!still_valid(c))
+		return 0;
 	int e = resolve(k->pid, dirfd, path, !(flags & O_NOFOLLOW), false, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	bool write;
@@ -476,10 +521,13 @@ static int handle_path_op(struct call *k, int64_t dirfd, uint64_t path_addr, uin
                           bool on_parent, bool follow)
 {
 	struct notify_ctx *c = k->c;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 1];
 	struct resolved r;
-	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0 || !still_valid(c))
-		return reply(c, 0, true);
+	int answer;
+	if (read_path_or_answer(k, path_addr, path, PRAXIS_CAP_FS_WRITE, &answer))
+		return answer;
+	if (!still_valid(c))
+		return 0;
 	int e = resolve(k->pid, dirfd, path, follow, false, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	if (e < 0) {
@@ -501,11 +549,14 @@ static int handle_two_paths(struct call *k, int64_t olddir, uint64_t oldp, int64
                             uint64_t newp, bool is_link)
 {
 	struct notify_ctx *c = k->c;
-	char p1[PATH_MAX], p2[PATH_MAX];
+	char p1[PATH_MAX + 1], p2[PATH_MAX + 1];
 	struct resolved r1, r2;
-	if (read_string(k->pid, oldp, p1, sizeof(p1)) < 0 ||
-	    read_string(k->pid, newp, p2, sizeof(p2)) < 0 || !still_valid(c))
-		return reply(c, 0, true);
+	int answer;
+	if (read_path_or_answer(k, oldp, p1, PRAXIS_CAP_FS_WRITE, &answer) ||
+	    read_path_or_answer(k, newp, p2, PRAXIS_CAP_FS_WRITE, &answer))
+		return answer;
+	if (!still_valid(c))
+		return 0;
 	int e1 = resolve(k->pid, olddir, p1, false, false, &r1);
 	int e2 = resolve(k->pid, newdir, p2, false, false, &r2);
 	char s1[PATH_MAX + 256], s2[PATH_MAX + 256];
@@ -558,10 +609,15 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
                        uint64_t flags)
 {
 	struct notify_ctx *c = k->c;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 1];
 	struct resolved r;
-	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0)
+	int answer;
+	if (!(flags & AT_EMPTY_PATH) || path_addr) {
+		if (read_path_or_answer(k, path_addr, path, PRAXIS_CAP_SUBPROCESS, &answer))
+			return answer;
+	} else {
 		path[0] = '\0';
+	}
 	int e = resolve(k->pid, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW),
 	                (flags & AT_EMPTY_PATH) != 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
@@ -571,6 +627,15 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 	bool first = c->execs++ == 0;
 	if (first)
 		c->init_pid = thread_group_of(k->pid); /* whose /proc/<pid> Landlock grants */
+	if (!first && !c->policy->subprocess) {
+		/* Only the launcher's exec: a plugin re-executing itself (or
+		 * anything Landlock lets it run) would get a fresh argv, env
+		 * and image. Enforced here, with audit or not (seccomp_filter.c). */
+		snprintf(k->reason, sizeof(k->reason),
+		         "system.subprocess not granted: only the run's first exec is allowed");
+		audit_emit(c->sink, k->pid, PRAXIS_CAP_SUBPROCESS, k->target, false, k->reason);
+		return reply(c, EACCES, false); /* what Landlock answers for other programs */
+	}
 	bool ok;
 	if (e < 0) {
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
@@ -1062,8 +1127,15 @@ int notify_handle(struct notify_ctx *c)
 	case SYS_openat: return handle_open(&k, (int64_t)(int)a[0], a[1], a[2]);
 	case SYS_openat2: {
 		uint64_t how_flags = 0;
-		if (read_bytes(k.pid, a[2], &how_flags, sizeof(how_flags)) < 0)
-			return reply(c, 0, true);
+		if (read_bytes(k.pid, a[2], &how_flags, sizeof(how_flags)) < 0) {
+			if (!still_valid(c))
+				return 0;
+			snprintf(k.target, sizeof(k.target), "(open_how at 0x%llx)",
+			         (unsigned long long)a[2]);
+			snprintf(k.reason, sizeof(k.reason), "struct open_how unreadable (EFAULT)");
+			audit_emit(c->sink, k.pid, PRAXIS_CAP_FS_READ, k.target, false, k.reason);
+			return reply(c, EFAULT, false);
+		}
 		return handle_open(&k, (int64_t)(int)a[0], a[1], how_flags);
 	}
 	case SYS_mkdir: return handle_path_op(&k, cwd, a[0], LL_FS_MAKE_DIR, true, false);
