@@ -250,17 +250,54 @@ static bool resolve_clean(const char *path, bool follow, struct resolved *out)
 /* Resolve PATH as the plugin's thread PID would, relative to DIRFD. When the
  * last component does not exist (or FOLLOW is false and we want the entry
  * itself), the parent is resolved and the name appended. */
+/* openat, or openat2 with the plugin's resolve flags (RESOLVE_IN_ROOT,
+ * RESOLVE_BENEATH...): the kernel applies the same rules to our lookup. */
+static int open_as(int base, const char *path, int flags, uint64_t how_resolve)
+{
+	if (!how_resolve)
+		return openat(base, path, flags);
+	/* CACHED may fail where the plugin's open will too: it then retries */
+	struct open_how how = {.flags = (uint64_t)flags, .resolve = how_resolve & ~RESOLVE_CACHED};
+	return (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
+}
+
+/* Magic links into "self" (/proc/mounts -> self/mounts, /proc/net,
+ * /proc/./self) resolved in our /proc name our own entries: rename them
+ * to the plugin thread's. */
+static void self_to_plugin(pid_t tid, char *path, size_t size)
+{
+	if (strncmp(path, "/proc/", 6) != 0)
+		return;
+	char ours[64], mine[64], rest[PATH_MAX + 256];
+	pid_t tgid = 0;
+	snprintf(ours, sizeof(ours), "/proc/%d/task/%d", getpid(), gettid());
+	size_t n = strlen(ours);
+	if (strncmp(path, ours, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+		tgid = thread_group_of(tid);
+		snprintf(mine, sizeof(mine), "/proc/%d/task/%d", tgid, tid);
+	} else {
+		snprintf(ours, sizeof(ours), "/proc/%d", getpid());
+		n = strlen(ours);
+		if (strncmp(path, ours, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+			return;
+		snprintf(mine, sizeof(mine), "/proc/%d", thread_group_of(tid));
+	}
+	snprintf(rest, sizeof(rest), "%s", path + n);
+	snprintf(path, size, "%s%s", mine, rest);
+}
+
 static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_ok,
-                   struct resolved *out)
+                   uint64_t how_resolve, struct resolved *out)
 {
 	char base_path[64], proc_path[PATH_MAX];
 	int base = AT_FDCWD;
 	out->path[0] = '\0';
 	out->exists = out->is_dir = out->anonymous = false;
-	if (resolve_clean(path, follow, out))
+	if (!how_resolve && resolve_clean(path, follow, out))
 		return 0;
-	path = rewrite_proc_self(pid, path, proc_path, sizeof(proc_path));
-	if (path[0] != '/') {
+	if (!how_resolve) /* with resolve flags "/" may be the dirfd: the kernel says */
+		path = rewrite_proc_self(pid, path, proc_path, sizeof(proc_path));
+	if (path[0] != '/' || how_resolve) {
 		if ((int)dirfd == AT_FDCWD)
 			snprintf(base_path, sizeof(base_path), "/proc/%d/cwd", pid);
 		else
@@ -270,7 +307,8 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 			return -errno;
 	}
 	int flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
-	int fd = (path[0] == '\0' && empty_ok) ? dup(base) : openat(base, path, flags);
+	int fd =
+	    (path[0] == '\0' && empty_ok) ? dup(base) : open_as(base, path, flags, how_resolve);
 	int r = 0;
 	char link[64];
 	if (fd >= 0) {
@@ -297,7 +335,7 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
 		else
 			snprintf(parent, sizeof(parent), ".");
-		int pfd = openat(base, parent, O_PATH | O_CLOEXEC);
+		int pfd = open_as(base, parent, O_PATH | O_CLOEXEC, how_resolve);
 		if (pfd < 0) {
 			r = -errno;
 		} else {
@@ -315,6 +353,8 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 	}
 	if (base >= 0 && base != AT_FDCWD)
 		close(base);
+	if (r == 0)
+		self_to_plugin(pid, out->path, sizeof(out->path));
 	return r;
 }
 
@@ -468,7 +508,8 @@ static int read_path_or_answer(struct call *k, uint64_t addr, char *path, const 
 	return 1;
 }
 
-static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t flags)
+static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t flags,
+                       uint64_t how_resolve)
 {
 	struct notify_ctx *c = k->c;
 	char path[PATH_MAX + 1];
@@ -480,7 +521,7 @@ static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		return answer;
 	if (!still_valid(c))
 		return 0;
-	int e = resolve(k->pid, dirfd, path, !(flags & O_NOFOLLOW), false, &r);
+	int e = resolve(k->pid, dirfd, path, !(flags & O_NOFOLLOW), false, how_resolve, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	bool write;
 	uint64_t need = open_rights(flags, &r, &write);
@@ -528,7 +569,7 @@ static int handle_path_op(struct call *k, int64_t dirfd, uint64_t path_addr, uin
 		return answer;
 	if (!still_valid(c))
 		return 0;
-	int e = resolve(k->pid, dirfd, path, follow, false, &r);
+	int e = resolve(k->pid, dirfd, path, follow, false, 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	if (e < 0) {
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
@@ -557,8 +598,8 @@ static int handle_two_paths(struct call *k, int64_t olddir, uint64_t oldp, int64
 		return answer;
 	if (!still_valid(c))
 		return 0;
-	int e1 = resolve(k->pid, olddir, p1, false, false, &r1);
-	int e2 = resolve(k->pid, newdir, p2, false, false, &r2);
+	int e1 = resolve(k->pid, olddir, p1, false, false, 0, &r1);
+	int e2 = resolve(k->pid, newdir, p2, false, false, 0, &r2);
 	char s1[PATH_MAX + 256], s2[PATH_MAX + 256];
 	sanitize(s1, sizeof(s1), e1 == 0 ? r1.path : p1);
 	sanitize(s2, sizeof(s2), e2 == 0 ? r2.path : p2);
@@ -619,7 +660,7 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		path[0] = '\0';
 	}
 	int e = resolve(k->pid, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW),
-	                (flags & AT_EMPTY_PATH) != 0, &r);
+	                (flags & AT_EMPTY_PATH) != 0, 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	append_argv(k, argv_addr);
 	if (!still_valid(c))
@@ -1122,12 +1163,20 @@ int notify_handle(struct notify_ctx *c)
 	const struct seccomp_options *o = c->policy;
 	const int64_t cwd = AT_FDCWD;
 	switch (k.nr) {
-	case SYS_open: return handle_open(&k, cwd, a[0], a[1]);
-	case SYS_creat: return handle_open(&k, cwd, a[0], O_CREAT | O_WRONLY | O_TRUNC);
-	case SYS_openat: return handle_open(&k, (int64_t)(int)a[0], a[1], a[2]);
+	case SYS_open: return handle_open(&k, cwd, a[0], a[1], 0);
+	case SYS_creat: return handle_open(&k, cwd, a[0], O_CREAT | O_WRONLY | O_TRUNC, 0);
+	case SYS_openat: return handle_open(&k, (int64_t)(int)a[0], a[1], a[2], 0);
 	case SYS_openat2: {
-		uint64_t how_flags = 0;
-		if (read_bytes(k.pid, a[2], &how_flags, sizeof(how_flags)) < 0) {
+		struct open_how how = {0};
+		/* flags and resolve; a shorter struct is EINVAL to the kernel */
+		if (a[3] < sizeof(how)) {
+			snprintf(k.target, sizeof(k.target), "(open_how of %llu bytes)",
+			         (unsigned long long)a[3]);
+			snprintf(k.reason, sizeof(k.reason), "struct open_how too small (EINVAL)");
+			audit_emit(c->sink, k.pid, PRAXIS_CAP_FS_READ, k.target, false, k.reason);
+			return reply(c, EINVAL, false);
+		}
+		if (read_bytes(k.pid, a[2], &how, sizeof(how)) < 0) {
 			if (!still_valid(c))
 				return 0;
 			snprintf(k.target, sizeof(k.target), "(open_how at 0x%llx)",
@@ -1136,7 +1185,7 @@ int notify_handle(struct notify_ctx *c)
 			audit_emit(c->sink, k.pid, PRAXIS_CAP_FS_READ, k.target, false, k.reason);
 			return reply(c, EFAULT, false);
 		}
-		return handle_open(&k, (int64_t)(int)a[0], a[1], how_flags);
+		return handle_open(&k, (int64_t)(int)a[0], a[1], how.flags, how.resolve);
 	}
 	case SYS_mkdir: return handle_path_op(&k, cwd, a[0], LL_FS_MAKE_DIR, true, false);
 	case SYS_mkdirat: return handle_path_op(&k, (int)a[0], a[1], LL_FS_MAKE_DIR, true, false);

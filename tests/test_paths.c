@@ -136,3 +136,61 @@ BOTH(paths, escaping_is_reversible)
 	xrun_free(&o1);
 	xrun_free(&o2);
 }
+
+/* openat2 with resolve flags: the record names the file the kernel opens
+ * (RESOLVE_IN_ROOT: "/etc/hostname" inside the dirfd), not the host's. */
+BOTH(paths, openat2_resolve_flags_name_the_opened_file)
+{
+	const char *root = tmpdir_new(nobody);
+	cr_assert_eq(mkdir(tpath("%s/etc", root), 0755), 0);
+	const char *inside = tpath("%s/etc/hostname", root);
+	file_put(inside, "inside-the-root\n", nobody);
+	static const struct {
+		const char *path, *resolve;
+	} cases[] = {{"/etc/hostname", "0x10"}, /* RESOLVE_IN_ROOT */
+	             {"etc/hostname", "0x08"},  /* RESOLVE_BENEATH */
+	             {"etc/hostname", "0x04"},  /* RESOLVE_NO_SYMLINKS */
+	             {"etc/hostname", "0x02"},  /* RESOLVE_NO_MAGICLINKS */
+	             {"etc/hostname", "0x01"}}; /* RESOLVE_NO_XDEV */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct xspec x = base(nobody, PRAXIS_AUDIT_ALL);
+		struct run_out plain;
+		plain_probev(&x.s,
+		             (const char *const[]){"openat2-in", root, cases[i].path,
+		                                   cases[i].resolve, NULL},
+		             &plain);
+		cr_assert_str_eq(plain.out, "inside-the-root\n", "control %s", describe(&plain));
+		spec_allow(&x.s, "filesystem.read", root);
+		struct xrun o;
+		XPROBE(&x, &o, "openat2-in", root, cases[i].path, cases[i].resolve);
+		xassert_exit(&o, 0, "inside-the-root\n");
+		const struct xrec *r = xfind(&o, "filesystem.read", "hostname", -1);
+		cr_assert_not_null(r, "%s", xlog_dump(&o));
+		cr_assert_str_eq(r->target, inside, "resolve %s: the record names %s (%s)",
+		                 cases[i].resolve, r->target, r->allowed ? "allowed" : "denied");
+		cr_assert(r->allowed, "%s", r->reason);
+		xrun_free(&o);
+	}
+}
+
+/* /proc/mounts is a link into self: the record names the plugin's
+ * /proc/<pid>/mounts (readable), not the supervisor's. */
+BOTH(paths, links_into_proc_self_name_the_plugins_entry)
+{
+	const char *const paths[] = {"/proc/mounts", "/proc/./self/mounts",
+	                             "/proc/thread-self/mounts"};
+	for (size_t i = 0; i < 3; i++) {
+		struct xspec x = base(nobody, PRAXIS_AUDIT_ALL);
+		struct xrun o;
+		XPROBE(&x, &o, "read", paths[i]);
+		xassert_exit(&o, 0, "OK\n");
+		int pid = xplugin_pid(&o);
+		const char *want = i == 2 ? tpath("/proc/%d/task/%d/mounts", pid, pid)
+		                          : tpath("/proc/%d/mounts", pid);
+		const struct xrec *r = xfind(&o, "filesystem.read", "mounts", -1);
+		cr_assert_not_null(r, "%s", xlog_dump(&o));
+		cr_assert_str_eq(r->target, want, "%s: the record names %s", paths[i], r->target);
+		cr_assert(r->allowed, "%s: %s", paths[i], r->reason);
+		xrun_free(&o);
+	}
+}
