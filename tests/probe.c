@@ -958,6 +958,22 @@ static int op_exec_self(const char *mode)
 	return fail_errno(errno);
 }
 
+/* N refused execs, each with 64 arguments of 500 bytes (long targets). */
+static int op_exec_loop(long n)
+{
+	static char arg[501];
+	memset(arg, 'a', 500);
+	char *argv[65];
+	for (int i = 0; i < 64; i++)
+		argv[i] = arg;
+	argv[64] = NULL;
+	char *const envp[] = {NULL};
+	for (long i = 0; i < n; i++)
+		if (syscall(SYS_execve, "/nonexistent-praxis", argv, envp) == 0)
+			return 3;
+	return ok();
+}
+
 /* openat2(DIR, PATH) with the resolve flags RESOLVE (a number); prints the
  * file's first line. */
 static int op_openat2_in(const char *dir, const char *path, long resolve)
@@ -1529,6 +1545,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "exec-self") == 0) {
 		NEED(1);
 		return op_exec_self(a[0]);
+	} else if (strcmp(op, "exec-loop") == 0) {
+		NEED(1);
+		return op_exec_loop(number(a[0]));
 	} else if (strcmp(op, "openat2-in") == 0) {
 		NEED(3);
 		return op_openat2_in(a[0], a[1], number(a[2]));

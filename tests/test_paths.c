@@ -7,7 +7,7 @@
 
 #include "helpers2.h"
 
-TestSuite(paths, .timeout = 30);
+TestSuite(paths, .timeout = 60);
 
 static struct xspec base(bool nobody, praxis_audit_level level)
 {
@@ -193,4 +193,23 @@ BOTH(paths, links_into_proc_self_name_the_plugins_entry)
 		cr_assert(r->allowed, "%s: %s", paths[i], r->reason);
 		xrun_free(&o);
 	}
+}
+
+/* The in-memory log is bounded in bytes, not only in records: 12000
+ * refused execs with ~32 KiB of argv each make ~8 KiB targets (~100 MB). */
+PTEST(paths, the_log_is_bounded_in_bytes)
+{
+	struct xspec x = base(false, PRAXIS_AUDIT_ALL);
+	x.limits.wall_seconds = 20;
+	struct xrun o;
+	XPROBE(&x, &o, "exec-loop", "9000");
+	xassert_exit(&o, 0, "OK\n");
+	size_t bytes = 0;
+	for (size_t i = 0; i < o.n_log; i++)
+		bytes += strlen(o.log[i].target) + strlen(o.log[i].reason);
+	cr_assert_lt(bytes, (size_t)33 << 20, "%zu records hold %zu bytes", o.n_log, bytes);
+	cr_assert_gt(o.dropped, 0, "%zu records, %zu bytes, none dropped", o.n_log, bytes);
+	const struct xrec *d = xfind(&o, "audit.dropped", NULL, 0);
+	cr_assert_not_null(d, "the loss is not recorded");
+	xrun_free(&o);
 }
