@@ -10,10 +10,14 @@
 #include <time.h>
 
 #define DEFAULT_MAX_RECORDS 100000
+/* Records hold plugin-chosen text (targets up to ~8 KiB): bound the bytes
+ * too, or 100000 long targets would hold ~470 MiB of the host's memory. */
+#define MAX_LOG_BYTES (32u << 20)
 
 struct praxis_audit_log {
 	praxis_audit_record *records;
 	size_t n, cap, max;
+	size_t bytes; /* strings and slots held, counted against MAX_LOG_BYTES */
 	uint64_t dropped;
 };
 
@@ -83,8 +87,15 @@ static bool is_lifecycle(const char *action);
  * survive a flood), and "audit.dropped" says what was lost. */
 static void log_append(praxis_audit_log *log, const praxis_audit_record *rec, bool final)
 {
-	size_t room = log->max + (final || is_lifecycle(rec->action) ? LIFECYCLE_RESERVE : 0);
-	if (log->n >= room) {
+	bool reserved = final || is_lifecycle(rec->action);
+	size_t room = log->max + (reserved ? LIFECYCLE_RESERVE : 0);
+	size_t size = sizeof(*rec) + strlen(rec->plugin ? rec->plugin : "") +
+	              strlen(rec->action ? rec->action : "") +
+	              strlen(rec->target ? rec->target : "") +
+	              strlen(rec->reason ? rec->reason : "") + 4;
+	/* lifecycle records are short and few: they get a byte reserve too */
+	size_t byte_room = MAX_LOG_BYTES + (reserved ? LIFECYCLE_RESERVE * 16384u : 0);
+	if (log->n >= room || log->bytes + size > byte_room) {
 		log->dropped++;
 		return;
 	}
@@ -109,6 +120,7 @@ static void log_append(praxis_audit_log *log, const praxis_audit_record *rec, bo
 		return;
 	}
 	log->records[log->n++] = copy;
+	log->bytes += size;
 }
 
 double audit_now(void)
@@ -159,8 +171,9 @@ void audit_finish(struct audit_sink *sink)
 	if (!sink->log || sink->log->dropped == 0)
 		return;
 	char reason[96];
-	snprintf(reason, sizeof(reason), "%" PRIu64 " records did not fit the log's bound of %zu",
-	         sink->log->dropped, sink->log->max);
+	snprintf(reason, sizeof(reason),
+	         "%" PRIu64 " records did not fit the log's bound of %zu records or %u MiB",
+	         sink->log->dropped, sink->log->max, MAX_LOG_BYTES >> 20);
 	emit(sink, 0, "audit.dropped", "", false, reason, true);
 }
 

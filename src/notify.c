@@ -109,8 +109,10 @@ static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 		struct iovec local = {buf + done, chunk};
 		struct iovec remote = {(void *)(uintptr_t)at, chunk};
 		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n <= 0)
-			return done ? (buf[done] = '\0', 0) : -errno;
+		if (n <= 0) { /* unmapped before the NUL: the kernel says EFAULT too */
+			buf[done] = '\0';
+			return -EFAULT;
+		}
 		char *nul = memchr(buf + done, '\0', (size_t)n);
 		done += (size_t)n;
 		if (nul)
@@ -136,12 +138,17 @@ static bool still_valid(struct notify_ctx *c)
 	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &c->req->id) == 0;
 }
 
-/* Make a target printable and valid JSON: escape control and non-ASCII bytes. */
+/* Make a target printable and valid JSON: escape control and non-ASCII
+ * bytes as \xNN, and the backslash itself as \\, so the text names one
+ * byte string only (a file may be called "a\x41b"). */
 static void sanitize(char *out, size_t size, const char *in)
 {
 	size_t o = 0;
 	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < size; p++) {
-		if (*p >= 0x20 && *p < 0x7f)
+		if (*p == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else if (*p >= 0x20 && *p < 0x7f)
 			out[o++] = (char)*p;
 		else
 			o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
@@ -243,17 +250,54 @@ static bool resolve_clean(const char *path, bool follow, struct resolved *out)
 /* Resolve PATH as the plugin's thread PID would, relative to DIRFD. When the
  * last component does not exist (or FOLLOW is false and we want the entry
  * itself), the parent is resolved and the name appended. */
+/* openat, or openat2 with the plugin's resolve flags (RESOLVE_IN_ROOT,
+ * RESOLVE_BENEATH...): the kernel applies the same rules to our lookup. */
+static int open_as(int base, const char *path, int flags, uint64_t how_resolve)
+{
+	if (!how_resolve)
+		return openat(base, path, flags);
+	/* CACHED may fail where the plugin's open will too: it then retries */
+	struct open_how how = {.flags = (uint64_t)flags, .resolve = how_resolve & ~RESOLVE_CACHED};
+	return (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
+}
+
+/* Magic links into "self" (/proc/mounts -> self/mounts, /proc/net,
+ * /proc/./self) resolved in our /proc name our own entries: rename them
+ * to the plugin thread's. */
+static void self_to_plugin(pid_t tid, char *path, size_t size)
+{
+	if (strncmp(path, "/proc/", 6) != 0)
+		return;
+	char ours[64], mine[64], rest[PATH_MAX + 256];
+	pid_t tgid = 0;
+	snprintf(ours, sizeof(ours), "/proc/%d/task/%d", getpid(), gettid());
+	size_t n = strlen(ours);
+	if (strncmp(path, ours, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+		tgid = thread_group_of(tid);
+		snprintf(mine, sizeof(mine), "/proc/%d/task/%d", tgid, tid);
+	} else {
+		snprintf(ours, sizeof(ours), "/proc/%d", getpid());
+		n = strlen(ours);
+		if (strncmp(path, ours, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+			return;
+		snprintf(mine, sizeof(mine), "/proc/%d", thread_group_of(tid));
+	}
+	snprintf(rest, sizeof(rest), "%s", path + n);
+	snprintf(path, size, "%s%s", mine, rest);
+}
+
 static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_ok,
-                   struct resolved *out)
+                   uint64_t how_resolve, struct resolved *out)
 {
 	char base_path[64], proc_path[PATH_MAX];
 	int base = AT_FDCWD;
 	out->path[0] = '\0';
 	out->exists = out->is_dir = out->anonymous = false;
-	if (resolve_clean(path, follow, out))
+	if (!how_resolve && resolve_clean(path, follow, out))
 		return 0;
-	path = rewrite_proc_self(pid, path, proc_path, sizeof(proc_path));
-	if (path[0] != '/') {
+	if (!how_resolve) /* with resolve flags "/" may be the dirfd: the kernel says */
+		path = rewrite_proc_self(pid, path, proc_path, sizeof(proc_path));
+	if (path[0] != '/' || how_resolve) {
 		if ((int)dirfd == AT_FDCWD)
 			snprintf(base_path, sizeof(base_path), "/proc/%d/cwd", pid);
 		else
@@ -263,7 +307,8 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 			return -errno;
 	}
 	int flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
-	int fd = (path[0] == '\0' && empty_ok) ? dup(base) : openat(base, path, flags);
+	int fd =
+	    (path[0] == '\0' && empty_ok) ? dup(base) : open_as(base, path, flags, how_resolve);
 	int r = 0;
 	char link[64];
 	if (fd >= 0) {
@@ -290,7 +335,7 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
 		else
 			snprintf(parent, sizeof(parent), ".");
-		int pfd = openat(base, parent, O_PATH | O_CLOEXEC);
+		int pfd = open_as(base, parent, O_PATH | O_CLOEXEC, how_resolve);
 		if (pfd < 0) {
 			r = -errno;
 		} else {
@@ -308,6 +353,8 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 	}
 	if (base >= 0 && base != AT_FDCWD)
 		close(base);
+	if (r == 0)
+		self_to_plugin(pid, out->path, sizeof(out->path));
 	return r;
 }
 
@@ -428,14 +475,53 @@ static uint64_t open_rights(uint64_t flags, const struct resolved *r, bool *writ
 	return need;
 }
 
-static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t flags)
+/* Read the path argument at ADDR into PATH (PATH_MAX + 1 bytes: a
+ * 4095-byte path and its NUL). On failure, record it as ACTION with the
+ * error the kernel would give and answer that error ourselves: every
+ * notified syscall leaves a record. Returns 1 when answered. */
+static int read_path_or_answer(struct call *k, uint64_t addr, char *path, const char *action,
+                               int *answer)
+{
+	int e = read_string(k->pid, addr, path, PATH_MAX + 1);
+	if (e == 0 && strlen(path) >= PATH_MAX)
+		e = -ENAMETOOLONG; /* the kernel counts the NUL in PATH_MAX */
+	if (e == 0)
+		return 0;
+	if (!still_valid(k->c)) {
+		*answer = 0;
+		return 1;
+	}
+	int err = e == -ENAMETOOLONG ? ENAMETOOLONG : EFAULT;
+	if (err == ENAMETOOLONG) {
+		path[64] = '\0';
+		char clean[300];
+		sanitize(clean, sizeof(clean), path);
+		snprintf(k->target, sizeof(k->target), "%s...", clean);
+		snprintf(k->reason, sizeof(k->reason), "path too long (ENAMETOOLONG)");
+	} else {
+		snprintf(k->target, sizeof(k->target), "(path at 0x%llx)",
+		         (unsigned long long)addr);
+		snprintf(k->reason, sizeof(k->reason), "path unreadable (EFAULT)");
+	}
+	audit_emit(k->c->sink, k->pid, action, k->target, false, k->reason);
+	*answer = reply(k->c, err, false);
+	return 1;
+}
+
+static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t flags,
+                       uint64_t how_resolve)
 {
 	struct notify_ctx *c = k->c;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 1];
 	struct resolved r;
-	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0 || !still_valid(c))
-		return reply(c, 0, true); /* let the kernel report EFAULT itself */
-	int e = resolve(k->pid, dirfd, path, !(flags & O_NOFOLLOW), false, &r);
+	int answer;
+	bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+	if (read_path_or_answer(k, path_addr, path,
+	                        writing ? PRAXIS_CAP_FS_WRITE : PRAXIS_CAP_FS_READ, &answer))
+		return answer;
+	if (!still_valid(c))
+		return 0;
+	int e = resolve(k->pid, dirfd, path, !(flags & O_NOFOLLOW), false, how_resolve, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	bool write;
 	uint64_t need = open_rights(flags, &r, &write);
@@ -476,11 +562,14 @@ static int handle_path_op(struct call *k, int64_t dirfd, uint64_t path_addr, uin
                           bool on_parent, bool follow)
 {
 	struct notify_ctx *c = k->c;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 1];
 	struct resolved r;
-	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0 || !still_valid(c))
-		return reply(c, 0, true);
-	int e = resolve(k->pid, dirfd, path, follow, false, &r);
+	int answer;
+	if (read_path_or_answer(k, path_addr, path, PRAXIS_CAP_FS_WRITE, &answer))
+		return answer;
+	if (!still_valid(c))
+		return 0;
+	int e = resolve(k->pid, dirfd, path, follow, false, 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	if (e < 0) {
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
@@ -501,13 +590,16 @@ static int handle_two_paths(struct call *k, int64_t olddir, uint64_t oldp, int64
                             uint64_t newp, bool is_link)
 {
 	struct notify_ctx *c = k->c;
-	char p1[PATH_MAX], p2[PATH_MAX];
+	char p1[PATH_MAX + 1], p2[PATH_MAX + 1];
 	struct resolved r1, r2;
-	if (read_string(k->pid, oldp, p1, sizeof(p1)) < 0 ||
-	    read_string(k->pid, newp, p2, sizeof(p2)) < 0 || !still_valid(c))
-		return reply(c, 0, true);
-	int e1 = resolve(k->pid, olddir, p1, false, false, &r1);
-	int e2 = resolve(k->pid, newdir, p2, false, false, &r2);
+	int answer;
+	if (read_path_or_answer(k, oldp, p1, PRAXIS_CAP_FS_WRITE, &answer) ||
+	    read_path_or_answer(k, newp, p2, PRAXIS_CAP_FS_WRITE, &answer))
+		return answer;
+	if (!still_valid(c))
+		return 0;
+	int e1 = resolve(k->pid, olddir, p1, false, false, 0, &r1);
+	int e2 = resolve(k->pid, newdir, p2, false, false, 0, &r2);
 	char s1[PATH_MAX + 256], s2[PATH_MAX + 256];
 	sanitize(s1, sizeof(s1), e1 == 0 ? r1.path : p1);
 	sanitize(s2, sizeof(s2), e2 == 0 ? r2.path : p2);
@@ -558,12 +650,17 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
                        uint64_t flags)
 {
 	struct notify_ctx *c = k->c;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 1];
 	struct resolved r;
-	if (read_string(k->pid, path_addr, path, sizeof(path)) < 0)
+	int answer;
+	if (!(flags & AT_EMPTY_PATH) || path_addr) {
+		if (read_path_or_answer(k, path_addr, path, PRAXIS_CAP_SUBPROCESS, &answer))
+			return answer;
+	} else {
 		path[0] = '\0';
+	}
 	int e = resolve(k->pid, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW),
-	                (flags & AT_EMPTY_PATH) != 0, &r);
+	                (flags & AT_EMPTY_PATH) != 0, 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	append_argv(k, argv_addr);
 	if (!still_valid(c))
@@ -571,6 +668,15 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 	bool first = c->execs++ == 0;
 	if (first)
 		c->init_pid = thread_group_of(k->pid); /* whose /proc/<pid> Landlock grants */
+	if (!first && !c->policy->subprocess) {
+		/* Only the launcher's exec: a plugin re-executing itself (or
+		 * anything Landlock lets it run) would get a fresh argv, env
+		 * and image. Enforced here, with audit or not (seccomp_filter.c). */
+		snprintf(k->reason, sizeof(k->reason),
+		         "system.subprocess not granted: only the run's first exec is allowed");
+		audit_emit(c->sink, k->pid, PRAXIS_CAP_SUBPROCESS, k->target, false, k->reason);
+		return reply(c, EACCES, false); /* what Landlock answers for other programs */
+	}
 	bool ok;
 	if (e < 0) {
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
@@ -1097,14 +1203,29 @@ int notify_handle(struct notify_ctx *c)
 	const struct seccomp_options *o = c->policy;
 	const int64_t cwd = AT_FDCWD;
 	switch (k.nr) {
-	case SYS_open: return handle_open(&k, cwd, a[0], a[1]);
-	case SYS_creat: return handle_open(&k, cwd, a[0], O_CREAT | O_WRONLY | O_TRUNC);
-	case SYS_openat: return handle_open(&k, (int64_t)(int)a[0], a[1], a[2]);
+	case SYS_open: return handle_open(&k, cwd, a[0], a[1], 0);
+	case SYS_creat: return handle_open(&k, cwd, a[0], O_CREAT | O_WRONLY | O_TRUNC, 0);
+	case SYS_openat: return handle_open(&k, (int64_t)(int)a[0], a[1], a[2], 0);
 	case SYS_openat2: {
-		uint64_t how_flags = 0;
-		if (read_bytes(k.pid, a[2], &how_flags, sizeof(how_flags)) < 0)
-			return reply(c, 0, true);
-		return handle_open(&k, (int64_t)(int)a[0], a[1], how_flags);
+		struct open_how how = {0};
+		/* flags and resolve; a shorter struct is EINVAL to the kernel */
+		if (a[3] < sizeof(how)) {
+			snprintf(k.target, sizeof(k.target), "(open_how of %llu bytes)",
+			         (unsigned long long)a[3]);
+			snprintf(k.reason, sizeof(k.reason), "struct open_how too small (EINVAL)");
+			audit_emit(c->sink, k.pid, PRAXIS_CAP_FS_READ, k.target, false, k.reason);
+			return reply(c, EINVAL, false);
+		}
+		if (read_bytes(k.pid, a[2], &how, sizeof(how)) < 0) {
+			if (!still_valid(c))
+				return 0;
+			snprintf(k.target, sizeof(k.target), "(open_how at 0x%llx)",
+			         (unsigned long long)a[2]);
+			snprintf(k.reason, sizeof(k.reason), "struct open_how unreadable (EFAULT)");
+			audit_emit(c->sink, k.pid, PRAXIS_CAP_FS_READ, k.target, false, k.reason);
+			return reply(c, EFAULT, false);
+		}
+		return handle_open(&k, (int64_t)(int)a[0], a[1], how.flags, how.resolve);
 	}
 	case SYS_mkdir: return handle_path_op(&k, cwd, a[0], LL_FS_MAKE_DIR, true, false);
 	case SYS_mkdirat: return handle_path_op(&k, (int)a[0], a[1], LL_FS_MAKE_DIR, true, false);

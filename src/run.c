@@ -182,7 +182,9 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	const struct bpf_program *bpf = &sb->bpf;
 	bool audit = sink.level != PRAXIS_AUDIT_OFF;
 	/* network.http is enforced through notifications even without audit. */
-	bool notify = audit || sb->seccomp_opts.notify_net || sb->seccomp_opts.zygote;
+	/* So is the exec-once rule of a plugin without system.subprocess. */
+	bool notify = audit || sb->seccomp_opts.notify_net || sb->seccomp_opts.zygote ||
+	              !sb->seccomp_opts.subprocess;
 	result->run_id = sink.run_id;
 	int r = program_resolve(opts->argv[0], sb->search_path, &exec_path, err);
 	if (r < 0)

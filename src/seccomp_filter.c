@@ -208,6 +208,17 @@ static int add_net_rules(struct builder *b)
 	return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, has_addr);
 }
 
+/* Without system.subprocess the run's first exec (the launcher's, before
+ * any plugin code ran) is its only one. A filter cannot count, and nothing
+ * in the registers tells the launcher's exec from a plugin's that copies
+ * it, so every exec goes to the supervisor, which allows exactly the first
+ * (notify.c). With audit the audit rules already notify them. */
+static int add_exec_once_rules(struct builder *b)
+{
+	int r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
+	return r < 0 ? r : seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
+}
+
 static scmp_filter_ctx build_ctx(const struct seccomp_options *o, praxis_error *err)
 {
 	struct builder b = {.ctx = seccomp_init(SCMP_ACT_ALLOW), .o = o};
@@ -234,6 +245,8 @@ static scmp_filter_ctx build_ctx(const struct seccomp_options *o, praxis_error *
 		r = add_audit_rules(&b);
 	else if (r >= 0 && o->notify_net)
 		r = add_net_rules(&b);
+	if (r >= 0 && !o->notify && !o->subprocess)
+		r = add_exec_once_rules(&b);
 	if (r < 0) {
 		praxis_fail(err, r, "building the seccomp filter failed: %s", strerror(-r));
 		seccomp_release(b.ctx);

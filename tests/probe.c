@@ -932,6 +932,89 @@ static int op_openat2_read(const char *path)
 	return ok();
 }
 
+/* Run this program again as "probe exit 42" (exit 42 means the exec
+ * worked): MODE execve (its own path), execveat (/proc/self/exe) or
+ * execveat-fd (an O_PATH fd on it and AT_EMPTY_PATH). */
+static int op_exec_self(const char *mode)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return fail_errno(errno);
+	self[n] = '\0';
+	char *const argv[] = {"probe", "exit", "42", NULL};
+	char *const envp[] = {NULL};
+	fflush(stdout);
+	if (strcmp(mode, "execve") == 0) {
+		execve(self, argv, envp);
+	} else if (strcmp(mode, "execveat") == 0) {
+		syscall(SYS_execveat, AT_FDCWD, "/proc/self/exe", argv, envp, 0);
+	} else {
+		int fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return fail_errno(errno);
+		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+	}
+	return fail_errno(errno);
+}
+
+/* N refused execs, each with 64 arguments of 500 bytes (long targets). */
+static int op_exec_loop(long n)
+{
+	static char arg[501];
+	memset(arg, 'a', 500);
+	char *argv[65];
+	for (int i = 0; i < 64; i++)
+		argv[i] = arg;
+	argv[64] = NULL;
+	char *const envp[] = {NULL};
+	for (long i = 0; i < n; i++)
+		if (syscall(SYS_execve, "/nonexistent-praxis", argv, envp) == 0)
+			return 3;
+	return ok();
+}
+
+/* openat2(DIR, PATH) with the resolve flags RESOLVE (a number); prints the
+ * file's first line. */
+static int op_openat2_in(const char *dir, const char *path, long resolve)
+{
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail_errno(errno);
+	struct {
+		uint64_t flags, mode, resolve;
+	} how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = (uint64_t)resolve};
+	long fd = syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	if (fd < 0)
+		return fail_errno(errno);
+	char buf[256];
+	ssize_t r = read((int)fd, buf, sizeof(buf) - 1);
+	close((int)fd);
+	buf[r > 0 ? r : 0] = '\0';
+	printf("%s", buf);
+	return 0;
+}
+
+/* open() FILE through a path of exactly LEN bytes ("/" repeated, then
+ * FILE); "badptr" instead of a file passes an unmapped address. */
+static int op_open_long(const char *file, long len)
+{
+	if (strcmp(file, "badptr") == 0)
+		return check(syscall(SYS_openat, AT_FDCWD, (const char *)16, O_RDONLY));
+	size_t fl = strlen(file);
+	if (len < (long)fl || len > 65536)
+		usage("bad length");
+	char *p = malloc((size_t)len + 1);
+	memset(p, '/', (size_t)len - fl);
+	memcpy(p + len - (long)fl, file, fl + 1);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	free(p);
+	if (fd < 0)
+		return fail_errno(errno);
+	close(fd);
+	return ok();
+}
+
 /* Write BYTES of 'y\n' to stdout; stop at the first error. */
 static int op_flood(long long bytes)
 {
@@ -1681,6 +1764,18 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "openat2-read") == 0) {
 		NEED(1);
 		return op_openat2_read(a[0]);
+	} else if (strcmp(op, "exec-self") == 0) {
+		NEED(1);
+		return op_exec_self(a[0]);
+	} else if (strcmp(op, "exec-loop") == 0) {
+		NEED(1);
+		return op_exec_loop(number(a[0]));
+	} else if (strcmp(op, "openat2-in") == 0) {
+		NEED(3);
+		return op_openat2_in(a[0], a[1], number(a[2]));
+	} else if (strcmp(op, "open-long") == 0) {
+		NEED(2);
+		return op_open_long(a[0], number(a[1]));
 	} else if (strcmp(op, "flood") == 0) {
 		NEED(1);
 		return op_flood(strtoll(a[0], NULL, 0));
