@@ -91,7 +91,7 @@ static int collect_env_changes(const praxis_sandbox *sb, struct audit_sink *sink
 		if (name_len > 0 && name_len < sizeof(name)) {
 			memcpy(name, line, name_len);
 			name[name_len] = '\0';
-			bool ok = g->whole || g->items.n == 0 || strv_contains(&g->items, name);
+			bool ok = g->whole || strv_contains(&g->items, name);
 			audit_emit(sink, pid, PRAXIS_CAP_ENV_WRITE, name, ok,
 			           ok ? "handed back to the host"
 			              : "environment.write not granted for it");

@@ -216,3 +216,52 @@ PTEST(environment, write_not_granted_has_no_channel)
 	assert_err(&o, "EBADF");
 	cr_assert_str_eq(o.env_changes, "(none)");
 }
+
+/* ---- issue 11: a value that parses to "everything" by accident ---- */
+
+/* `environment.write=,` split to no names, and no names meant "every name":
+ * LD_PRELOAD came back to the host. Only "no value" asks for the whole. */
+PTEST(environment, empty_name_list_grants_nothing)
+{
+	static const char *const caps[] = {"environment.read", "environment.write",
+	                                   "system.subprocess"};
+	static const char *const values[] = {"", ",", ",,", ",,,"};
+	for (size_t c = 0; c < 3; c++)
+		for (size_t v = 0; v < 4; v++) {
+			praxis_caps *pc;
+			praxis_error err = {0};
+			cr_assert_eq(praxis_caps_new(&pc), 0);
+			int r = praxis_caps_add(pc, caps[c], values[v], &err);
+			praxis_caps_free(pc);
+			cr_expect_eq(r, -EINVAL, "%s='%s' was accepted", caps[c], values[v]);
+			if (r == -EINVAL) {
+				cr_expect(strstr(err.message, caps[c]), "%s", err.message);
+				cr_expect(strstr(err.message, tpath("'%s'", values[v])), "%s",
+				          err.message);
+			}
+		}
+	/* The attack end to end: when the value is accepted, nothing may come back. */
+	struct spec s;
+	spec_init(&s);
+	spec_allow(&s, "environment.write", ",");
+	struct run_out o;
+	SBX_PROBE(&s, &o, "env-write", "LD_PRELOAD=/tmp/x.so");
+	cr_assert(!strstr(o.env_changes, "LD_PRELOAD"), "handed back: %s", o.env_changes);
+	/* Control: granted whole, the same change does come back. */
+	spec_init(&s);
+	spec_allow(&s, "environment.write", NULL);
+	SBX_PROBE(&s, &o, "env-write", "LD_PRELOAD=/tmp/x.so");
+	cr_assert_str_eq(o.env_changes, "LD_PRELOAD=/tmp/x.so\n");
+}
+
+PTEST(environment, cli_refuses_empty_name_lists)
+{
+	static const char *const bad[] = {"environment.write=,", "environment.read=",
+	                                  "system.subprocess=,", "environment.read=,,"};
+	for (size_t i = 0; i < 4; i++) {
+		struct run_out o;
+		CLI_RUN(&o, "run", "--allow", bad[i], "--", "/bin/true");
+		cr_expect_eq(o.res.exit_code, 125, "--allow %s: %s", bad[i], describe(&o));
+		cr_expect(strstr(o.err, bad[i]), "--allow %s: %s", bad[i], o.err);
+	}
+}

@@ -387,3 +387,33 @@ Test(manifest, check_cli_prints_every_problem)
 	CLI_RUN(&o, "check", path, tpath("%s/missing.json", dir));
 	cr_assert_eq(o.res.exit_code, 1, "one of two invalid: %s", describe(&o));
 }
+
+/* Issue 11: a limit that is positive but rounds to 0 (= unlimited) once in
+ * bytes, or beyond what the kernel takes, is a problem, not "no limit". */
+Test(manifest, limits_that_round_to_unlimited_are_refused)
+{
+	static const char *const bad[][2] = {
+	    {"memory_mb", "1e-7"},       {"memory_mb", "0.0000001"}, {"cpu_seconds", "1e-300"},
+	    {"wall_seconds", "1e-12"},   {"max_procs", "99999999"},  {"max_open_files", "2000000"},
+	    {"max_file_bytes", "1e300"}, {"memory_mb", "1e300"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		const char *dir = plugin_dir();
+		praxis_manifest *m;
+		praxis_problems *pr = NULL;
+		praxis_error err = {0};
+		int r = load(dir,
+		             tpath("{\"name\": \"p\", \"version\": \"1\", \"entry\": \"run.sh\", "
+		                   "\"limits\": {\"%s\": %s}}",
+		                   bad[i][0], bad[i][1]),
+		             &m, &pr, &err);
+		cr_expect_eq(r, -EINVAL, "%s: %s was accepted (memory %llu bytes)", bad[i][0],
+		             bad[i][1],
+		             r == 0 ? (unsigned long long)praxis_manifest_limits(m)->memory_bytes : 0);
+		if (r == 0)
+			praxis_manifest_free(m);
+		else
+			assert_problem(pr, tpath("$.limits.%s", bad[i][0]), "at most");
+		praxis_problems_free(pr);
+	}
+}
