@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file_read.h"
 #include "path_util.h"
 #include "praxis/plugin.h"
 #include "problems.h"
@@ -647,33 +648,7 @@ int praxis_manifest_parse(const char *json, size_t len, const char *base_dir, pr
 
 static int read_file(const char *path, char **data, size_t *len, praxis_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return praxis_fail(err, -errno, "%s: %s", path, strerror(errno));
-	struct stat st;
-	int r = 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		r = praxis_fail(err, -EINVAL, "%s: not a regular file", path);
-	else if (st.st_size > MANIFEST_MAX_BYTES)
-		r = praxis_fail(err, -EFBIG, "%s: too large (%lld bytes, at most %u)", path,
-		                (long long)st.st_size, MANIFEST_MAX_BYTES);
-	else if (!(*data = malloc((size_t)st.st_size + 1)))
-		r = praxis_fail(err, -ENOMEM, "out of memory");
-	size_t got = 0;
-	while (r == 0 && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, *data + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = praxis_fail(err, n < 0 ? -errno : -EIO, "%s: read: %s", path,
-			                n < 0 ? strerror(errno) : "file shrank");
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*len = got;
-	return r;
+	return file_read_regular(path, MANIFEST_MAX_BYTES, data, len, err);
 }
 
 int praxis_manifest_load(const char *path, praxis_manifest **ret, praxis_problems **problems,
