@@ -265,3 +265,59 @@ PTEST(environment, cli_refuses_empty_name_lists)
 		cr_expect(strstr(o.err, bad[i]), "--allow %s: %s", bad[i], o.err);
 	}
 }
+
+/* Issue 11: every line handed back on fd 3 is applied and audited, or
+ * refused with a record: a NUL byte, non-UTF-8, an over-long name or a line
+ * cut by the channel's bound never pass silently (nor half). */
+PTEST(environment, odd_hand_back_lines_are_refused_with_a_record)
+{
+	char longname[400];
+	memset(longname, 'N', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	static char big[70000];
+	memset(big, 'v', sizeof(big) - 1);
+	memcpy(big, "BIG=", 4);
+	const char *argv[] = {probe_path(),
+	                      "env-write-raw",
+	                      "GOOD=1\\n",
+	                      "NUL=a\\0LD_PRELOAD=/tmp/x.so\\n",
+	                      "BAD\\xff=1\\n",
+	                      "VAL=\\xc3\\x28\\n",
+	                      tpath("%s=1\\n", longname),
+	                      "=nameless\\n",
+	                      big,
+	                      NULL};
+	praxis_caps *caps;
+	praxis_error err = {0};
+	cr_assert_eq(praxis_caps_new(&caps), 0);
+	cr_assert_eq(praxis_caps_add(caps, "environment.write", NULL, &err), 0);
+	praxis_config cfg;
+	praxis_config_init(&cfg);
+	cfg.plugin_name = "test";
+	cfg.caps = caps;
+	praxis_sandbox *sb;
+	cr_assert_eq(praxis_sandbox_new(&cfg, &sb, &err), 0, "%s", err.message);
+	praxis_run_opts opts;
+	praxis_run_opts_init(&opts);
+	opts.argv = argv;
+	opts.stdio[1] = opts.stdio[2] = -1; /* not into the TAP stream */
+	opts.collect_audit = true;
+	praxis_result res;
+	cr_assert_eq(praxis_sandbox_run(sb, &opts, &res, &err), 0, "%s", err.message);
+	size_t n_changes = 0;
+	for (char **c = res.env_changes; c && *c; c++, n_changes++)
+		cr_expect(strcmp(*c, "GOOD=1") == 0, "handed back: '%.80s'", *c);
+	cr_expect_eq(n_changes, 1);
+	size_t refused = 0, granted = 0;
+	for (size_t i = 0; i < praxis_audit_log_count(res.audit); i++) {
+		const praxis_audit_record *r = praxis_audit_log_record(res.audit, i);
+		if (strcmp(r->action, "environment.write") != 0)
+			continue;
+		r->allowed ? granted++ : refused++;
+	}
+	cr_expect_eq(granted, 1, "exactly GOOD is reported as handed back");
+	cr_expect_eq(refused, 6, "one refusal record per odd line (got %zu)", refused);
+	praxis_result_release(&res);
+	praxis_sandbox_free(sb);
+	praxis_caps_free(caps);
+}
