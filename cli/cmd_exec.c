@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cmd_plugins.h"
+#include "file_read.h"
 #include "praxis/executor.h"
 
 extern char **environ;
@@ -99,9 +100,15 @@ static int load_params(struct exec_args *a)
 	FILE *f = NULL;
 	if (strcmp(p, "-") == 0)
 		f = stdin;
-	else if (p[0] == '@' && !(f = fopen(p + 1, "re"))) {
-		fprintf(stderr, "praxis exec: --params %s: %s\n", p, strerror(errno));
-		return -1;
+	else if (p[0] == '@') {
+		/* a FIFO, a device or a directory is refused at once, not read */
+		praxis_error err = {0};
+		size_t len;
+		if (file_read_regular(p + 1, MAX_PARAMS_BYTES, &a->params, &len, &err) < 0) {
+			fprintf(stderr, "praxis exec: --params %s\n", err.message);
+			return -1;
+		}
+		return 0;
 	}
 	a->params = f ? read_stream(f) : strdup(p);
 	if (f && f != stdin)

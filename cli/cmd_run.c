@@ -161,33 +161,33 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 				return bad_value("--audit-level (all, denied, off)", optarg);
 			break;
 		case OPT_MEMORY:
-			if (!parse_size(optarg, &a->cfg.limits.memory_bytes))
-				return bad_value("--memory", optarg);
+			if (!parse_size("--memory", optarg, &a->cfg.limits.memory_bytes))
+				return EXIT_SETUP_FAILED;
 			break;
 		case OPT_CPU:
-			if (!parse_seconds(optarg, &a->cfg.limits.cpu_seconds))
-				return bad_value("--cpu", optarg);
+			if (!parse_seconds("--cpu", optarg, &a->cfg.limits.cpu_seconds))
+				return EXIT_SETUP_FAILED;
 			break;
 		case OPT_WALL:
-			if (!parse_seconds(optarg, &a->cfg.limits.wall_seconds))
-				return bad_value("--wall", optarg);
+			if (!parse_seconds("--wall", optarg, &a->cfg.limits.wall_seconds))
+				return EXIT_SETUP_FAILED;
 			break;
 		case OPT_MAX_PROCS:
-			if (!parse_count(optarg, &a->cfg.limits.max_procs))
-				return bad_value("--max-procs", optarg);
+			if (!parse_count("--max-procs", optarg, VALUE_MAX_PROCS, &a->cfg.limits.max_procs))
+				return EXIT_SETUP_FAILED;
 			break;
 		case OPT_MAX_OUTPUT:
-			if (!parse_size(optarg, &a->cfg.limits.max_output_bytes))
-				return bad_value("--max-output", optarg);
+			if (!parse_size("--max-output", optarg, &a->cfg.limits.max_output_bytes))
+				return EXIT_SETUP_FAILED;
 			a->relay_output = a->cfg.limits.max_output_bytes > 0;
 			break;
 		case OPT_MAX_FILES:
-			if (!parse_count(optarg, &a->cfg.limits.max_open_files))
-				return bad_value("--max-open-files", optarg);
+			if (!parse_count("--max-open-files", optarg, VALUE_MAX_OPEN_FILES, &a->cfg.limits.max_open_files))
+				return EXIT_SETUP_FAILED;
 			break;
 		case OPT_MAX_FILE_SIZE:
-			if (!parse_size(optarg, &a->cfg.limits.max_file_bytes))
-				return bad_value("--max-file-size", optarg);
+			if (!parse_size("--max-file-size", optarg, &a->cfg.limits.max_file_bytes))
+				return EXIT_SETUP_FAILED;
 			break;
 		case OPT_USER:
 			if (parse_user(optarg, &a->cfg) < 0)

@@ -1,61 +1,32 @@
-/* Parsing of command-line values. */
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
+/* Parsing of command-line values: the library's strict parsers
+ * (src/value_parse.c, shared with manifests), with the flag in the error. */
+#include <stdio.h>
 
 #include "cli.h"
+#include "value_parse.h"
 
-bool parse_size(const char *s, uint64_t *ret)
+static bool report(const char *flag, const char *s, const char *why)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v < 0 || !isfinite(v))
-		return false;
-	double mult = 1;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': mult = 1024.0; end++; break;
-	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
-	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
-	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: return false;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v * mult >= 18446744073709551615.0)
-		return false;
-	*ret = (uint64_t)(v * mult);
-	return true;
+	fprintf(stderr, "praxis run: %s: bad value '%s' (%s)\n", flag, s, why);
+	return false;
 }
 
-bool parse_seconds(const char *s, double *ret)
+bool parse_size(const char *flag, const char *s, uint64_t *ret)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v < 0 || !isfinite(v))
-		return false;
-	switch (*end) {
-	case '\0': break;
-	case 's': end++; break;
-	case 'm': v *= 60; end++; break;
-	case 'h': v *= 3600; end++; break;
-	default: return false;
-	}
-	if (*end)
-		return false;
-	*ret = v;
-	return true;
+	char why[VALUE_WHY_MAX];
+	return value_parse_size(s, VALUE_MAX_BYTES, true, ret, why, sizeof(why)) ||
+	       report(flag, s, why);
 }
 
-bool parse_count(const char *s, uint64_t *ret)
+bool parse_seconds(const char *flag, const char *s, double *ret)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
-		return false;
-	*ret = v;
-	return true;
+	char why[VALUE_WHY_MAX];
+	return value_parse_seconds(s, VALUE_MAX_SECONDS, true, ret, why, sizeof(why)) ||
+	       report(flag, s, why);
+}
+
+bool parse_count(const char *flag, const char *s, uint64_t max, uint64_t *ret)
+{
+	char why[VALUE_WHY_MAX];
+	return value_parse_count(s, max, true, ret, why, sizeof(why)) || report(flag, s, why);
 }

@@ -87,14 +87,26 @@ int caps_copy(praxis_caps *dst, const praxis_caps *src)
 	return 0;
 }
 
-static int grant_add(struct grant *g, const char *value)
+/* Only "no value" asks for the whole capability: a value that splits to no
+ * item ("", ",") is an error, never an empty list that reads as "all". */
+static int grant_add(struct grant *g, const char *name, const char *value, praxis_error *err)
 {
-	g->granted = true;
 	if (!value) {
-		g->whole = true;
+		g->granted = g->whole = true;
 		return 0;
 	}
-	return strv_split_commas(&g->items, value);
+	struct strv items = {0};
+	int r = strv_split_commas(&items, value);
+	if (r >= 0 && items.n == 0)
+		r = praxis_fail(err, -EINVAL,
+		                "%s: '%s' lists nothing (omit '=' to grant the whole capability)",
+		                name, value);
+	for (size_t i = 0; r >= 0 && i < items.n; i++)
+		r = strv_push(&g->items, items.v[i]);
+	strv_free(&items);
+	if (r >= 0)
+		g->granted = true;
+	return r;
 }
 
 static int add_path(struct grant *g, const char *name, const char *value, praxis_error *err)
@@ -203,13 +215,11 @@ int praxis_caps_add(praxis_caps *caps, const char *name, const char *value, prax
 	if (strcmp(name, PRAXIS_CAP_FS_WRITE) == 0)
 		return add_path(&caps->fs_write, name, value, err);
 	if (strcmp(name, PRAXIS_CAP_SUBPROCESS) == 0) {
-		if (value && !*value)
-			return praxis_fail(err, -EINVAL, "%s: empty executable list", name);
-		return grant_add(&caps->subprocess, value);
+		return grant_add(&caps->subprocess, name, value, err);
 	}
 	if (strcmp(name, PRAXIS_CAP_ENV_READ) == 0 || strcmp(name, PRAXIS_CAP_ENV_WRITE) == 0) {
 		struct grant *g = name[12] == 'r' ? &caps->env_read : &caps->env_write;
-		int r = grant_add(g, value);
+		int r = grant_add(g, name, value, err);
 		for (size_t i = 0; r >= 0 && i < g->items.n; i++)
 			if (!valid_env_name(g->items.v[i]))
 				return praxis_fail(err, -EINVAL, "%s: bad variable name '%s'", name,
@@ -238,7 +248,7 @@ static void describe_grant(FILE *f, const char *name, const struct grant *g)
 {
 	if (!g->granted)
 		return;
-	if (g->whole || g->items.n == 0) {
+	if (g->whole) {
 		fprintf(f, " %s", name);
 		return;
 	}

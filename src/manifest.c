@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,11 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file_read.h"
 #include "path_util.h"
 #include "praxis/plugin.h"
 #include "problems.h"
+#include "value_parse.h"
 
 #define LOC_MAX      256
 #define NAME_MAX_LEN 64
@@ -495,26 +498,35 @@ static void parse_capabilities(struct parser *p, json_t *root)
 	}
 }
 
-/* A positive number (INTEGER: a positive integer) no larger than MAX. */
-static bool limit_value(struct parser *p, json_t *limits, const char *key, bool integer, double max,
-                        double *ret)
+enum limit_kind { LIMIT_MB, LIMIT_SECONDS, LIMIT_COUNT, LIMIT_BYTES };
+
+/* One limit through the shared range checks (src/value_parse.c): positive,
+ * at least one byte / 1 ms / 1 once converted (a tiny value must not turn
+ * into 0 = unlimited) and no larger than MAX. */
+static void limit_value(struct parser *p, json_t *limits, const char *key, enum limit_kind kind,
+                        double max, void *ret)
 {
 	json_t *v = json_object_get(limits, key);
 	if (!v)
-		return false;
-	char where[LOC_MAX];
+		return;
+	char where[LOC_MAX], why[VALUE_WHY_MAX];
 	loc_key(where, "$.limits", key);
-	bool ok = integer ? json_is_integer(v) : json_is_number(v);
-	double d = json_is_number(v) ? json_number_value(v) : 0;
-	if (!ok || !(d > 0) || d > max) {
-		problems_add(p->pr, where, "must be a positive %s%s (at most %.0f)",
-		             integer ? "integer" : "number",
-		             json_is_number(v) && d <= 0 ? "; 0 or less cannot be asked for" : "",
-		             max);
-		return false;
+	double d = json_is_number(v) ? json_number_value(v) : NAN;
+	bool ok;
+	switch (kind) {
+	case LIMIT_MB:
+		ok = value_number_size(d, 1048576.0, (uint64_t)(max * 1048576.0), ret, why,
+		                       sizeof(why));
+		break;
+	case LIMIT_SECONDS: ok = value_number_seconds(d, max, ret, why, sizeof(why)); break;
+	default:
+		ok = value_number_count(d, json_is_integer(v), (uint64_t)max, ret, why,
+		                        sizeof(why));
+		break;
 	}
-	*ret = d;
-	return true;
+	if (!ok)
+		problems_add(p->pr, where, "%s%s", why,
+		             json_is_number(v) && d <= 0 ? "; 0 or less cannot be asked for" : "");
 }
 
 static void parse_limits(struct parser *p, json_t *root)
@@ -528,22 +540,15 @@ static void parse_limits(struct parser *p, json_t *root)
 	}
 	unknown_keys(p, l, "$.limits", limit_keys);
 	praxis_limits *lim = &p->m->limits;
-	const double big = 9007199254740992.0; /* 2^53: exact in a double */
-	double d;
-	if (limit_value(p, l, "memory_mb", false, 16777216.0, &d))
-		lim->memory_bytes = (uint64_t)(d * 1048576.0);
-	if (limit_value(p, l, "cpu_seconds", false, 1e9, &d))
-		lim->cpu_seconds = d;
-	if (limit_value(p, l, "wall_seconds", false, 1e9, &d))
-		lim->wall_seconds = d;
-	if (limit_value(p, l, "max_procs", true, 1e6, &d))
-		lim->max_procs = (uint64_t)d;
-	if (limit_value(p, l, "max_output_bytes", true, big, &d))
-		lim->max_output_bytes = (uint64_t)d;
-	if (limit_value(p, l, "max_open_files", true, 1048576.0, &d))
-		lim->max_open_files = (uint64_t)d;
-	if (limit_value(p, l, "max_file_bytes", true, big, &d))
-		lim->max_file_bytes = (uint64_t)d;
+	const double big = (double)VALUE_MAX_BYTES;
+	limit_value(p, l, "memory_mb", LIMIT_MB, 16777216.0, &lim->memory_bytes);
+	limit_value(p, l, "cpu_seconds", LIMIT_SECONDS, VALUE_MAX_SECONDS, &lim->cpu_seconds);
+	limit_value(p, l, "wall_seconds", LIMIT_SECONDS, VALUE_MAX_SECONDS, &lim->wall_seconds);
+	limit_value(p, l, "max_procs", LIMIT_COUNT, 1e6, &lim->max_procs);
+	limit_value(p, l, "max_output_bytes", LIMIT_BYTES, big, &lim->max_output_bytes);
+	limit_value(p, l, "max_open_files", LIMIT_COUNT, (double)VALUE_MAX_OPEN_FILES,
+	            &lim->max_open_files);
+	limit_value(p, l, "max_file_bytes", LIMIT_BYTES, big, &lim->max_file_bytes);
 }
 
 static void parse_document(struct parser *p, json_t *root)
@@ -643,33 +648,7 @@ int praxis_manifest_parse(const char *json, size_t len, const char *base_dir, pr
 
 static int read_file(const char *path, char **data, size_t *len, praxis_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return praxis_fail(err, -errno, "%s: %s", path, strerror(errno));
-	struct stat st;
-	int r = 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		r = praxis_fail(err, -EINVAL, "%s: not a regular file", path);
-	else if (st.st_size > MANIFEST_MAX_BYTES)
-		r = praxis_fail(err, -EFBIG, "%s: too large (%lld bytes, at most %u)", path,
-		                (long long)st.st_size, MANIFEST_MAX_BYTES);
-	else if (!(*data = malloc((size_t)st.st_size + 1)))
-		r = praxis_fail(err, -ENOMEM, "out of memory");
-	size_t got = 0;
-	while (r == 0 && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, *data + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = praxis_fail(err, n < 0 ? -errno : -EIO, "%s: read: %s", path,
-			                n < 0 ? strerror(errno) : "file shrank");
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*len = got;
-	return r;
+	return file_read_regular(path, MANIFEST_MAX_BYTES, data, len, err);
 }
 
 int praxis_manifest_load(const char *path, praxis_manifest **ret, praxis_problems **problems,

@@ -121,7 +121,7 @@ static int plan_landlock(praxis_sandbox *sb, praxis_error *err)
 
 	const struct praxis_caps *c = &sb->caps;
 	uint64_t system = LL_READ;
-	if (c->subprocess.granted && (c->subprocess.whole || c->subprocess.items.n == 0))
+	if (c->subprocess.granted && c->subprocess.whole)
 		system |= LL_FS_EXECUTE;
 	for (size_t i = 0; i < sizeof(system_dirs) / sizeof(*system_dirs); i++)
 		if ((r = landlock_plan_add_path(p, system_dirs[i], system, true, err)) < 0)

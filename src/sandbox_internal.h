@@ -73,6 +73,11 @@ int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *r
                 pid_t *ret_pid);
 
 /* supervise.c: the per-run event loop. */
+/* Bound of the environment.write hand-back channel (fd 3), and of a name. */
+#define ENV_CHANNEL_MAX      65536
+#define ENV_CHANNEL_MAX_TEXT "65536"
+#define ENV_NAME_MAX         255
+
 struct output_buffer {
 	char *data;
 	size_t len, cap;

@@ -30,7 +30,6 @@
 
 #define SAMPLE_INTERVAL 0.010 /* seconds between tree samples */
 #define ENV_CHANNEL     2
-#define ENV_CHANNEL_MAX 65536
 
 double timespec_seconds_since(const struct timespec *start)
 {

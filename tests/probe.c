@@ -619,6 +619,36 @@ static int op_env_write(int argc, char **argv)
 	return ok();
 }
 
+/* Writes each argument to the hand-back fd with \\0, \\n and \\xHH decoded
+ * (bytes an argv cannot carry). */
+static int op_env_write_raw(int argc, char **argv)
+{
+	const char *fd_s = getenv("PRAXIS_ENV_FD");
+	int fd = fd_s ? (int)number(fd_s) : 3;
+	for (int i = 0; i < argc; i++) {
+		char buf[1 << 17];
+		size_t n = 0;
+		for (const char *p = argv[i]; *p && n < sizeof(buf); p++) {
+			if (p[0] == '\\' && p[1] == '0') {
+				buf[n++] = '\0';
+				p++;
+			} else if (p[0] == '\\' && p[1] == 'n') {
+				buf[n++] = '\n';
+				p++;
+			} else if (p[0] == '\\' && p[1] == 'x' && p[2] && p[3]) {
+				char hex[3] = {p[2], p[3], 0};
+				buf[n++] = (char)strtol(hex, NULL, 16);
+				p += 3;
+			} else {
+				buf[n++] = *p;
+			}
+		}
+		if (write(fd, buf, n) != (ssize_t)n)
+			return fail_errno(errno);
+	}
+	return ok();
+}
+
 static int op_count_fds(void)
 {
 	int n = 0;
@@ -1695,6 +1725,8 @@ int main(int argc, char **argv)
 		return op_env(a[0]);
 	} else if (strcmp(op, "env-write") == 0) {
 		return op_env_write(n, a);
+	} else if (strcmp(op, "env-write-raw") == 0) {
+		return op_env_write_raw(n, a);
 	} else if (strcmp(op, "count-fds") == 0) {
 		return op_count_fds();
 	} else if (strcmp(op, "id") == 0) {

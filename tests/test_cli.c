@@ -442,3 +442,41 @@ PTEST(cli, library_fails_closed_without_landlock)
 	cr_assert_eq(in_child(library_without_landlock, PRAXIS_ALLOW_DEGRADED), 0,
 	             "degraded mode must run and list Landlock as not enforced");
 }
+
+/* Issue 11: one strict parser per kind; what is not a positive quantity in
+ * the accepted range (or "0" written as such) is refused, naming the flag,
+ * the value and the range. */
+PTEST(cli, odd_numbers_are_refused_with_the_range)
+{
+	static const char *const bad[][2] = {
+	    {"--memory", "0.5"},          {"--memory", " 1G"},       {"--memory", "+1G"},
+	    {"--memory", "1e308"},        {"--memory", "99999999999T"}, {"--memory", "nan"},
+	    {"--memory", "inf"},          {"--memory", "0x10"},      {"--memory", "1G junk"},
+	    {"--memory", "0.0"},          {"--memory", "-0"},        {"--max-output", "0.5"},
+	    {"--max-file-size", "0.1"},   {"--cpu", "1e308h"},       {"--cpu", "nan"},
+	    {"--cpu", " 5"},              {"--cpu", "0.0000001"},    {"--wall", "1e308h"},
+	    {"--wall", "99999999999h"},   {"--wall", "infs"},        {"--max-procs", "0x10"},
+	    {"--max-procs", "99999999999"}, {"--max-procs", "+5"},   {"--max-procs", " 5"},
+	    {"--max-procs", "18446744073709551617"}, {"--max-open-files", "2000000"},
+	    {"--max-open-files", "1.5"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct run_out o;
+		CLI_RUN(&o, "run", bad[i][0], bad[i][1], "--", "/bin/true");
+		cr_expect(o.res.exit_code == 125, "%s '%s': expected 125; got %s", bad[i][0],
+		          bad[i][1], describe(&o));
+		cr_expect(strstr(o.err, bad[i][0]) && strstr(o.err, tpath("'%s'", bad[i][1])) &&
+		              strstr(o.err, " to "),
+		          "%s '%s': the error must name the flag, the value and the range: %s",
+		          bad[i][0], bad[i][1], o.err);
+	}
+	static const char *const good[][2] = {
+	    {"--memory", "0"}, {"--memory", "256M"}, {"--memory", "1.5G"}, {"--cpu", "1.5"},
+	    {"--wall", "2m"},  {"--max-procs", "0"}, {"--max-open-files", "64"},
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		struct run_out o;
+		CLI_RUN(&o, "run", good[i][0], good[i][1], "--", "/bin/true");
+		cr_expect(o.res.exit_code == 0, "%s %s: %s", good[i][0], good[i][1], describe(&o));
+	}
+}

@@ -216,3 +216,108 @@ PTEST(environment, write_not_granted_has_no_channel)
 	assert_err(&o, "EBADF");
 	cr_assert_str_eq(o.env_changes, "(none)");
 }
+
+/* ---- issue 11: a value that parses to "everything" by accident ---- */
+
+/* `environment.write=,` split to no names, and no names meant "every name":
+ * LD_PRELOAD came back to the host. Only "no value" asks for the whole. */
+PTEST(environment, empty_name_list_grants_nothing)
+{
+	static const char *const caps[] = {"environment.read", "environment.write",
+	                                   "system.subprocess"};
+	static const char *const values[] = {"", ",", ",,", ",,,"};
+	for (size_t c = 0; c < 3; c++)
+		for (size_t v = 0; v < 4; v++) {
+			praxis_caps *pc;
+			praxis_error err = {0};
+			cr_assert_eq(praxis_caps_new(&pc), 0);
+			int r = praxis_caps_add(pc, caps[c], values[v], &err);
+			praxis_caps_free(pc);
+			cr_expect_eq(r, -EINVAL, "%s='%s' was accepted", caps[c], values[v]);
+			if (r == -EINVAL) {
+				cr_expect(strstr(err.message, caps[c]), "%s", err.message);
+				cr_expect(strstr(err.message, tpath("'%s'", values[v])), "%s",
+				          err.message);
+			}
+		}
+	/* The attack end to end: when the value is accepted, nothing may come back. */
+	struct spec s;
+	spec_init(&s);
+	spec_allow(&s, "environment.write", ",");
+	struct run_out o;
+	SBX_PROBE(&s, &o, "env-write", "LD_PRELOAD=/tmp/x.so");
+	cr_assert(!strstr(o.env_changes, "LD_PRELOAD"), "handed back: %s", o.env_changes);
+	/* Control: granted whole, the same change does come back. */
+	spec_init(&s);
+	spec_allow(&s, "environment.write", NULL);
+	SBX_PROBE(&s, &o, "env-write", "LD_PRELOAD=/tmp/x.so");
+	cr_assert_str_eq(o.env_changes, "LD_PRELOAD=/tmp/x.so\n");
+}
+
+PTEST(environment, cli_refuses_empty_name_lists)
+{
+	static const char *const bad[] = {"environment.write=,", "environment.read=",
+	                                  "system.subprocess=,", "environment.read=,,"};
+	for (size_t i = 0; i < 4; i++) {
+		struct run_out o;
+		CLI_RUN(&o, "run", "--allow", bad[i], "--", "/bin/true");
+		cr_expect_eq(o.res.exit_code, 125, "--allow %s: %s", bad[i], describe(&o));
+		cr_expect(strstr(o.err, bad[i]), "--allow %s: %s", bad[i], o.err);
+	}
+}
+
+/* Issue 11: every line handed back on fd 3 is applied and audited, or
+ * refused with a record: a NUL byte, non-UTF-8, an over-long name or a line
+ * cut by the channel's bound never pass silently (nor half). */
+PTEST(environment, odd_hand_back_lines_are_refused_with_a_record)
+{
+	char longname[400];
+	memset(longname, 'N', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	static char big[70000];
+	memset(big, 'v', sizeof(big) - 1);
+	memcpy(big, "BIG=", 4);
+	const char *argv[] = {probe_path(),
+	                      "env-write-raw",
+	                      "GOOD=1\\n",
+	                      "NUL=a\\0LD_PRELOAD=/tmp/x.so\\n",
+	                      "BAD\\xff=1\\n",
+	                      "VAL=\\xc3\\x28\\n",
+	                      tpath("%s=1\\n", longname),
+	                      "=nameless\\n",
+	                      big,
+	                      NULL};
+	praxis_caps *caps;
+	praxis_error err = {0};
+	cr_assert_eq(praxis_caps_new(&caps), 0);
+	cr_assert_eq(praxis_caps_add(caps, "environment.write", NULL, &err), 0);
+	praxis_config cfg;
+	praxis_config_init(&cfg);
+	cfg.plugin_name = "test";
+	cfg.caps = caps;
+	praxis_sandbox *sb;
+	cr_assert_eq(praxis_sandbox_new(&cfg, &sb, &err), 0, "%s", err.message);
+	praxis_run_opts opts;
+	praxis_run_opts_init(&opts);
+	opts.argv = argv;
+	opts.stdio[1] = opts.stdio[2] = -1; /* not into the TAP stream */
+	opts.collect_audit = true;
+	praxis_result res;
+	cr_assert_eq(praxis_sandbox_run(sb, &opts, &res, &err), 0, "%s", err.message);
+	size_t n_changes = 0;
+	for (char **c = res.env_changes; c && *c; c++, n_changes++)
+		cr_expect(strcmp(*c, "GOOD=1") == 0, "handed back: '%.80s'", *c);
+	cr_expect_eq(n_changes, 1);
+	size_t refused = 0, granted = 0;
+	for (size_t i = 0; i < praxis_audit_log_count(res.audit); i++) {
+		const praxis_audit_record *r = praxis_audit_log_record(res.audit, i);
+		if (strcmp(r->action, "environment.write") != 0)
+			continue;
+		r->allowed ? granted++ : refused++;
+	}
+	cr_expect_eq(granted, 1, "exactly GOOD is reported as handed back");
+	cr_expect_eq(refused, 6, "one refusal record per odd line (got %zu)", refused);
+	praxis_result_release(&res);
+	praxis_sandbox_free(sb);
+	praxis_caps_free(caps);
+}

@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "exec_rig.h"
 #include "helpers.h"
 #include "praxis/executor.h"
 
@@ -386,4 +388,94 @@ Test(manifest, check_cli_prints_every_problem)
 
 	CLI_RUN(&o, "check", path, tpath("%s/missing.json", dir));
 	cr_assert_eq(o.res.exit_code, 1, "one of two invalid: %s", describe(&o));
+}
+
+/* Issue 11: a limit that is positive but rounds to 0 (= unlimited) once in
+ * bytes, or beyond what the kernel takes, is a problem, not "no limit". */
+Test(manifest, limits_that_round_to_unlimited_are_refused)
+{
+	static const char *const bad[][2] = {
+	    {"memory_mb", "1e-7"},       {"memory_mb", "0.0000001"}, {"cpu_seconds", "1e-300"},
+	    {"wall_seconds", "1e-12"},   {"max_procs", "99999999"},  {"max_open_files", "2000000"},
+	    {"max_file_bytes", "1e300"}, {"memory_mb", "1e300"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		const char *dir = plugin_dir();
+		praxis_manifest *m;
+		praxis_problems *pr = NULL;
+		praxis_error err = {0};
+		int r = load(dir,
+		             tpath("{\"name\": \"p\", \"version\": \"1\", \"entry\": \"run.sh\", "
+		                   "\"limits\": {\"%s\": %s}}",
+		                   bad[i][0], bad[i][1]),
+		             &m, &pr, &err);
+		cr_expect_eq(r, -EINVAL, "%s: %s was accepted (memory %llu bytes)", bad[i][0],
+		             bad[i][1],
+		             r == 0 ? (unsigned long long)praxis_manifest_limits(m)->memory_bytes : 0);
+		if (r == 0)
+			praxis_manifest_free(m);
+		else
+			assert_problem(pr, tpath("$.limits.%s", bad[i][0]), "at most");
+		praxis_problems_free(pr);
+	}
+}
+
+/* Issue 11: odd files give an error at once. Runs the CLI under alarm(5)
+ * (kept across exec): a hang dies of SIGALRM. Returns the wait status. */
+static int cli_bounded(const char *const *args, char *out, size_t out_len)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		const char *argv[16] = {praxis_bin()};
+		for (size_t i = 0; args[i] && i < 14; i++)
+			argv[i + 1] = args[i];
+		alarm(5);
+		execv(praxis_bin(), (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < out_len && (n = read(p[0], out + len, out_len - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(p[0]);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+Test(manifest, odd_files_fail_at_once, .timeout = 60)
+{
+	const char *dir = plugin_dir();
+	make_plugin(dir, "p", NULL, NULL, NULL);
+	const char *fifo = tpath("%s/fifo", dir), *huge = tpath("%s/huge", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	int fd = open(huge, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, (off_t)2 << 30), 0); /* sparse 2 GiB */
+	close(fd);
+	const char *odd[] = {fifo, "/dev/zero", "/dev/null", dir, huge};
+	for (size_t i = 0; i < 5; i++) {
+		char out[4096];
+		int st = cli_bounded((const char *const[]){"check", odd[i], NULL}, out, sizeof(out));
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) != 0, "check %s: status %#x: %s", odd[i],
+		          st, out);
+		cr_expect(strstr(out, "regular file") || strstr(out, "at most"), "check %s: %s",
+		          odd[i], out);
+		st = cli_bounded((const char *const[]){"exec", "p", "--plugins", dir, "--params",
+		                                       tpath("@%s", odd[i]), NULL},
+		                 out, sizeof(out));
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 125, "--params @%s: status %#x: %s",
+		          odd[i], st, out);
+		cr_expect(strstr(out, "regular file") || strstr(out, "at most"),
+		          "--params @%s: %s", odd[i], out);
+	}
 }
