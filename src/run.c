@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -266,10 +267,15 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	    .exec_path = exec_path,
 	    .argv = (char *const *)opts->argv,
 	    .envp = sb->env.v ? sb->env.v : (char *[]){NULL},
+	    .reap_orphans = !(sb->clone_flags & CLONE_NEWPID),
+	    .host_pid = getpid(),
+	    .host_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0),
 	};
 	audit_start(sb, &sink, exec_path, audit);
 	clock_gettime(CLOCK_MONOTONIC, &rs.start);
 	r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
+	if (plan.host_pidfd >= 0)
+		close(plan.host_pidfd);
 	close(sync[1]);
 	sync[1] = -1;
 	for (int i = 0; i < 3; i++)
