@@ -3,6 +3,7 @@
  * that would outlive their host, and the host's own resources at scale. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -343,4 +344,55 @@ PTEST(loss, daemons_die_with_the_run_no_pid_namespace)
 	cr_assert(strstr(o.out, "DAEMON "), "%s", describe(&o));
 	int left = left_after_1s(marker);
 	cr_assert_eq(left, 0, "the setsid daemon outlived its run");
+}
+
+/* ---- part 5: errors that name the cause ---- */
+
+/* Over the host's hard limit as an unprivileged user: the error names the
+ * limit, the value asked, the hard limit and the flag. */
+PTEST(loss, rlimit_error_names_the_limit_and_the_flag)
+{
+	const char *cli = copy_executable(praxis_bin());
+	const char *argv[] = {"/usr/bin/setpriv",
+	                      "--reuid=65534",
+	                      "--regid=65534",
+	                      "--clear-groups",
+	                      cli,
+	                      "run",
+	                      "--max-open-files",
+	                      "1000000",
+	                      "--",
+	                      "/bin/true",
+	                      NULL};
+	struct spec s;
+	spec_init(&s);
+	static const char *const env[] = {"PATH=/usr/bin:/bin", NULL};
+	s.env = env;
+	s.cwd = "/";
+	struct run_out o;
+	plain_runv(&s, argv, &o);
+	cr_assert_eq(o.res.exit_code, 125, "%s", describe(&o));
+	struct rlimit hard;
+	getrlimit(RLIMIT_NOFILE, &hard);
+	char want[64];
+	snprintf(want, sizeof(want), "hard limit is %llu", (unsigned long long)hard.rlim_max);
+	cr_assert(strstr(o.err, "RLIMIT_NOFILE") && strstr(o.err, "1000000") &&
+	              strstr(o.err, want) && strstr(o.err, "--max-open-files"),
+	          "the error must name the limit, value, hard limit and flag: %s", o.err);
+}
+
+/* A params file over the bound is refused naming the bound, not as a
+ * generic read failure (the bound is checked before any plugin lookup). */
+PTEST(loss, too_large_params_name_the_limit)
+{
+	const char *path = tpath("%s/params.json", tmpdir_new(false));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, (off_t)65 << 20), 0);
+	close(fd);
+	struct run_out o;
+	CLI_RUN(&o, "exec", "no-such-plugin", "--params", tpath("@%s", path));
+	cr_assert_eq(o.res.exit_code, 125, "%s", describe(&o));
+	cr_assert(strstr(o.err, "larger than the limit of 64 MiB"), "%s", o.err);
+	unlink(path);
 }
