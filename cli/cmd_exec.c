@@ -261,8 +261,8 @@ static FILE *open_output(const char *path)
 	return strcmp(path, "-") == 0 ? stderr : fopen(path, "we");
 }
 
-static int write_report(FILE *f, const char *path, const char *name,
-                        const praxis_exec_result *res, const struct audit_file *af)
+static int write_report(FILE *f, const char *path, const char *name, const praxis_exec_result *res,
+                        const struct audit_file *af)
 {
 	const praxis_usage *u = &res->usage;
 	char run[20];
@@ -369,7 +369,8 @@ static int run(struct exec_args *a)
 		        a->audit_path, audit_file_problem(&a->audit), status);
 		status = EXIT_AUDIT_INCOMPLETE;
 	}
-	if (a->report_file && write_report(a->report_file, a->report_path, a->name, &res, &a->audit) < 0)
+	if (a->report_file &&
+	    write_report(a->report_file, a->report_path, a->name, &res, &a->audit) < 0)
 		status = EXIT_SETUP_FAILED;
 	praxis_exec_result_release(&res);
 out:

@@ -95,20 +95,20 @@ static int rlimit_error(const praxis_sandbox *sb, int e, praxis_error *err)
 		for (size_t j = 0; j < sizeof(rlimit_names) / sizeof(*rlimit_names); j++)
 			if (rlimit_names[j].resource == l->resource)
 				n = &rlimit_names[j];
-		return praxis_fail(err, -e,
-		                   "sandbox setup failed while setting resource limits: %s to %llu: "
-		                   "%s: the host's hard limit is %llu and raising it needs "
-		                   "CAP_SYS_RESOURCE (lower %s, or raise the host's hard limit)",
-		                   n ? n->name : "a limit", (unsigned long long)l->limit.rlim_max,
-		                   strerror(e), (unsigned long long)hard.rlim_max,
-		                   n ? n->setting : "the limit");
+		return praxis_fail(
+		    err, -e,
+		    "sandbox setup failed while setting resource limits: %s to %llu: "
+		    "%s: the host's hard limit is %llu and raising it needs "
+		    "CAP_SYS_RESOURCE (lower %s, or raise the host's hard limit)",
+		    n ? n->name : "a limit", (unsigned long long)l->limit.rlim_max, strerror(e),
+		    (unsigned long long)hard.rlim_max, n ? n->setting : "the limit");
 	}
 	return praxis_fail(err, -e, "sandbox setup failed while setting resource limits: %s",
 	                   strerror(e));
 }
 
-static int setup_error(const praxis_sandbox *sb, const struct run_state *rs,
-                       const char *exec_path, praxis_error *err)
+static int setup_error(const praxis_sandbox *sb, const struct run_state *rs, const char *exec_path,
+                       praxis_error *err)
 {
 	int e = rs->setup_errno ? rs->setup_errno : EIO;
 	if (rs->setup_step == STEP_RLIMITS)

@@ -396,3 +396,18 @@ PTEST(loss, too_large_params_name_the_limit)
 	cr_assert(strstr(o.err, "larger than the limit of 64 MiB"), "%s", o.err);
 	unlink(path);
 }
+
+/* ---- part 9: limits that bite where they should ---- */
+
+/* A memory limit below what a 10 ms sampler can see is refused, naming the
+ * minimum (before: /bin/echo ran to the end with "limit": null). */
+PTEST(loss, memory_limit_too_small_to_enforce_is_refused)
+{
+	struct run_out o;
+	CLI_RUN(&o, "run", "--memory", "1K", "--", "/bin/echo", "hi");
+	cr_assert_eq(o.res.exit_code, 125, "%s", describe(&o));
+	cr_assert(strstr(o.err, "minimum") && strstr(o.err, "8388608"), "%s", o.err);
+	cr_assert_str_eq(o.out, "", "the plugin must not run");
+	CLI_RUN(&o, "run", "--memory", "8M", "--", "/bin/echo", "hi");
+	cr_assert_eq(o.res.exit_code, 0, "the minimum itself is accepted: %s", describe(&o));
+}

@@ -74,6 +74,9 @@ typedef struct praxis_limits {
 } praxis_limits;
 
 #define PRAXIS_DEFAULT_MEMORY_BYTES     (1024ULL << 20)
+/* Smallest memory limit accepted (non-zero): below it a program can finish
+ * between two samples without being seen over it. */
+#define PRAXIS_MIN_MEMORY_BYTES (8ULL << 20)
 #define PRAXIS_DEFAULT_CPU_SECONDS      60.0
 #define PRAXIS_DEFAULT_WALL_SECONDS     300.0
 #define PRAXIS_DEFAULT_MAX_PROCS        256
