@@ -358,6 +358,8 @@ out:
 		result->stdout_size = rs.captured[0].len;
 		result->stderr_data = rs.captured[1].data;
 		result->stderr_size = rs.captured[1].len;
+		result->stdout_truncated = rs.captured[0].truncated;
+		result->stderr_truncated = rs.captured[1].truncated;
 		if (opts->output == PRAXIS_OUTPUT_CAPTURE) {
 			/* always valid strings, even when nothing was written */
 			if (!result->stdout_data)

@@ -411,3 +411,55 @@ PTEST(loss, memory_limit_too_small_to_enforce_is_refused)
 	CLI_RUN(&o, "run", "--memory", "8M", "--", "/bin/echo", "hi");
 	cr_assert_eq(o.res.exit_code, 0, "the minimum itself is accepted: %s", describe(&o));
 }
+
+/* ---- part 4: captured output the host could not keep ---- */
+
+/* The host (a child of the test) has too little address space to keep
+ * 256 MiB of captured output: the result must say truncated, at the size
+ * kept, and the kept bytes are a prefix. Exit 0 = as required. */
+static int capture_under_as_limit(void)
+{
+	struct rlimit as = {(rlim_t)512 << 20, (rlim_t)512 << 20};
+	if (setrlimit(RLIMIT_AS, &as) < 0)
+		return 10;
+	praxis_config cfg;
+	praxis_config_init(&cfg);
+	cfg.limits.max_output_bytes = 0;
+	cfg.limits.memory_bytes = 0;
+	praxis_caps *caps;
+	if (praxis_caps_new(&caps) < 0 ||
+	    praxis_caps_add(caps, "filesystem.read", "/dev/zero", NULL) < 0)
+		return 15;
+	cfg.caps = caps;
+	praxis_sandbox *sb;
+	praxis_error err;
+	if (praxis_sandbox_new(&cfg, &sb, &err) < 0)
+		return 11;
+	static const char *const argv[] = {"/usr/bin/head", "-c", "1000000000", "/dev/zero", NULL};
+	praxis_run_opts opts;
+	praxis_run_opts_init(&opts);
+	opts.argv = argv;
+	opts.output = PRAXIS_OUTPUT_CAPTURE;
+	opts.stdio[0] = -1;
+	praxis_result res;
+	if (praxis_sandbox_run(sb, &opts, &res, &err) < 0)
+		return 12;
+	if (res.status != PRAXIS_EXITED || res.exit_code != 0)
+		return 16;
+	if (res.stdout_size >= 1000000000u)
+		return 13; /* kept it all: the test proves nothing */
+	return res.stdout_truncated ? 0 : 14;
+}
+
+PTEST(loss, captured_output_the_host_cannot_keep_is_marked_truncated)
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(capture_under_as_limit());
+	int st = wait_status(pid);
+	cr_assert_eq(st, 0,
+	             "exit %d (12: run failed, 13: all kept, 14: cut but not marked truncated, 16: "
+	             "the plugin failed)",
+	             st);
+}
