@@ -463,3 +463,29 @@ PTEST(loss, captured_output_the_host_cannot_keep_is_marked_truncated)
 	             "the plugin failed)",
 	             st);
 }
+
+/* A reader that never reads: the supervisor waits a bounded time per record
+ * (2 s), then declares the log incomplete, instead of blocking the run. */
+PTEST(loss, stalled_audit_reader_does_not_block_the_run)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	int out = tmp_file(), errf = tmp_file();
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid_t pid = cli_start(
+	    (const char *const[]){"run", "--audit", "/dev/fd/3", "--", "/bin/sh", "-c",
+	                          "i=0; while [ $i -lt 3000 ]; do : < /dev/null; i=$((i+1)); done",
+	                          NULL},
+	    p[1], out, errf);
+	close(p[1]);
+	int st = wait_status(pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(p[0]);
+	const char *err = file_text(errf);
+	cr_assert_eq(st, 122, "exit %d; stderr: %s", st, err);
+	cr_assert(strstr(err, "stalled") && strstr(err, "records lost"), "%s", err);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 30, "the stall was not bounded");
+	close(out);
+	close(errf);
+}
