@@ -4,11 +4,13 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "audit_file.h"
 #include "cli.h"
 #include "cmd_plugins.h"
 #include "file_read.h"
@@ -28,7 +30,8 @@ struct exec_args {
 	const char *report_path;
 	praxis_factory_config fcfg;
 	praxis_ceiling *ceiling;
-	FILE *audit_file;
+	struct audit_file audit; /* fd -1 when no --audit */
+	FILE *report_file;       /* opened before the run: its errors come first */
 	char *params;
 	char *plugin_path; /* $PRAXIS_PLUGIN_PATH, split in place */
 	char runner[PATH_MAX];
@@ -54,21 +57,12 @@ static void exec_usage(FILE *f)
 	      "  --degraded            run even if the kernel cannot enforce everything\n"
 	      "Exit status: 0 ok; 1 the plugin failed or its output was bad or too large;\n"
 	      "128+N killed by signal N or stopped by a limit; 125 the plugin could not be\n"
-	      "run (not found, invalid manifest, over the ceiling) or bad usage.\n",
+	      "run (not found, invalid manifest, over the ceiling) or bad usage; 122 --audit\n"
+	      "was given and the audit log is incomplete (stderr and the report say why).\n",
 	      f);
 }
 
-static void write_audit_line(const praxis_audit_record *rec, void *userdata)
-{
-	char *line = praxis_audit_record_to_json(rec);
-	if (line) {
-		fputs(line, userdata);
-		fputc('\n', userdata);
-		fflush(userdata);
-		free(line);
-	}
-}
-
+/* All of F, NUL-terminated; NULL with errno set (EFBIG past the bound). */
 static char *read_stream(FILE *f)
 {
 	size_t len = 0, cap = 4096;
@@ -77,20 +71,32 @@ static char *read_stream(FILE *f)
 		size_t n = fread(buf + len, 1, cap - len - 1, f);
 		len += n;
 		if (n == 0) {
-			if (ferror(f))
-				break;
+			if (ferror(f)) {
+				int e = errno ? errno : EIO;
+				free(buf);
+				errno = e;
+				return NULL;
+			}
 			buf[len] = '\0';
 			return buf;
 		}
 		if (len + 1 == cap) {
-			char *grown = cap < MAX_PARAMS_BYTES ? realloc(buf, cap * 2) : NULL;
-			if (!grown)
-				break;
+			if (cap >= MAX_PARAMS_BYTES) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			char *grown = realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
 			buf = grown;
 			cap *= 2;
 		}
 	}
-	free(buf);
+	errno = ENOMEM;
 	return NULL;
 }
 
@@ -110,14 +116,18 @@ static int load_params(struct exec_args *a)
 		}
 		return 0;
 	}
+	errno = ENOMEM;
 	a->params = f ? read_stream(f) : strdup(p);
+	int e = errno;
 	if (f && f != stdin)
 		fclose(f);
-	if (!a->params) {
-		fprintf(stderr, "praxis exec: cannot read the params\n");
-		return -1;
-	}
-	return 0;
+	if (!a->params && e == EFBIG)
+		fprintf(stderr, "praxis exec: --params %s: larger than the limit of %u MiB\n", p,
+		        MAX_PARAMS_BYTES >> 20);
+	else if (!a->params)
+		fprintf(stderr, "praxis exec: cannot read the params (--params %s): %s\n", p,
+		        strerror(e));
+	return a->params ? 0 : -1;
 }
 
 static int ceiling_rule(struct exec_args *a, const char *arg, bool deny)
@@ -258,7 +268,8 @@ static FILE *open_output(const char *path)
 	return strcmp(path, "-") == 0 ? stderr : fopen(path, "we");
 }
 
-static int write_report(const char *path, const char *name, const praxis_exec_result *res)
+static int write_report(FILE *f, const char *path, const char *name, const praxis_exec_result *res,
+                        const struct audit_file *af)
 {
 	const praxis_usage *u = &res->usage;
 	char run[20];
@@ -273,16 +284,20 @@ static int write_report(const char *path, const char *name, const praxis_exec_re
 	    "system_cpu_seconds", u->system_cpu_seconds, "peak_memory_bytes",
 	    (json_int_t)u->peak_memory_bytes, "peak_tasks", (json_int_t)u->peak_tasks,
 	    "output_bytes", (json_int_t)u->output_bytes, "stderr_truncated", res->stderr_truncated);
-	FILE *f = report ? open_output(path) : NULL;
+	if (report && af->active) {
+		json_object_set_new(report, "audit_complete", json_boolean(!af->error));
+		json_object_set_new(report, "audit_records_written",
+		                    json_integer((json_int_t)af->written));
+		if (af->error)
+			json_object_set_new(report, "audit_error",
+			                    json_string(audit_file_problem(af)));
+	}
 	int r = -1;
-	if (f) {
+	if (report)
 		r = json_dumpf(report, f, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0 &&
-		            fputc('\n', f) != EOF
+		            fputc('\n', f) != EOF && fflush(f) == 0
 		        ? 0
 		        : -1;
-		if (f != stderr && fclose(f) != 0)
-			r = -1;
-	}
 	json_decref(report);
 	if (r < 0)
 		fprintf(stderr, "praxis exec: cannot write the report to %s\n", path);
@@ -310,14 +325,23 @@ static int run(struct exec_args *a)
 	a->fcfg.environment = (const char *const *)environ;
 	a->fcfg.ceiling = a->ceiling;
 	a->fcfg.so_runner = find_runner(a);
+	/* We are the program: a reader of --audit or --report that went away
+	 * is an EPIPE to report, not a death (the plugin gets SIG_DFL back). */
+	signal(SIGPIPE, SIG_IGN);
 	if (a->audit_path) {
-		if (!(a->audit_file = open_output(a->audit_path))) {
+		int e = audit_file_open(&a->audit, a->audit_path);
+		if (e < 0) {
 			fprintf(stderr, "praxis exec: cannot open the audit log %s: %s\n",
-			        a->audit_path, strerror(errno));
+			        a->audit_path, strerror(-e));
 			return EXIT_SETUP_FAILED;
 		}
-		a->fcfg.audit_callback = write_audit_line;
-		a->fcfg.audit_userdata = a->audit_file;
+		a->fcfg.audit_callback = audit_file_write;
+		a->fcfg.audit_userdata = &a->audit;
+	}
+	if (a->report_path && !(a->report_file = open_output(a->report_path))) {
+		fprintf(stderr, "praxis exec: cannot open the report %s: %s\n", a->report_path,
+		        strerror(errno));
+		return EXIT_SETUP_FAILED;
 	}
 	praxis_executor_config ecfg;
 	praxis_executor_config_init(&ecfg);
@@ -345,7 +369,15 @@ static int run(struct exec_args *a)
 		fprintf(stderr, "praxis exec: %s: %s: %s\n", a->name,
 		        praxis_exec_status_name(res.status), res.message);
 	status = exit_status(&res);
-	if (a->report_path && write_report(a->report_path, a->name, &res) < 0)
+	if (a->audit_path && audit_file_close(&a->audit) < 0) {
+		fprintf(stderr,
+		        "praxis exec: the audit log %s is incomplete: %s (the exit status would "
+		        "have been %d)\n",
+		        a->audit_path, audit_file_problem(&a->audit), status);
+		status = EXIT_AUDIT_INCOMPLETE;
+	}
+	if (a->report_file &&
+	    write_report(a->report_file, a->report_path, a->name, &res, &a->audit) < 0)
 		status = EXIT_SETUP_FAILED;
 	praxis_exec_result_release(&res);
 out:
@@ -357,6 +389,7 @@ out:
 int cmd_exec(int argc, char **argv)
 {
 	struct exec_args a = {0};
+	a.audit.fd = -1;
 	praxis_factory_config_init(&a.fcfg);
 	int status = parse_args(argc, argv, &a);
 	if (status < 0) {
@@ -367,7 +400,13 @@ int cmd_exec(int argc, char **argv)
 	praxis_ceiling_free(a.ceiling);
 	free(a.params);
 	free(a.plugin_path);
-	if (a.audit_file && a.audit_file != stderr)
-		fclose(a.audit_file);
+	if (a.audit_path)
+		audit_file_close(&a.audit);
+	if (a.report_file && a.report_file != stderr && fclose(a.report_file) != 0 &&
+	    status != EXIT_SETUP_FAILED) {
+		fprintf(stderr, "praxis exec: cannot write the report to %s: %s\n", a.report_path,
+		        strerror(errno));
+		status = EXIT_SETUP_FAILED;
+	}
 	return status;
 }

@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_file.h"
 #include "cli.h"
 #include "praxis/praxis.h"
 
@@ -19,21 +21,9 @@ struct run_args {
 	const char *cwd;
 	bool dump_policy;
 	bool relay_output;
-	FILE *audit_file;
+	struct audit_file audit; /* fd -1 when no --audit */
+	FILE *report_file;       /* opened before the run: its errors come first */
 };
-
-/* The --audit sink: one JSON object per line, flushed so a crash loses nothing. */
-static void write_audit_line(const praxis_audit_record *rec, void *userdata)
-{
-	FILE *f = userdata;
-	char *line = praxis_audit_record_to_json(rec);
-	if (line) {
-		fputs(line, f);
-		fputc('\n', f);
-		fflush(f);
-		free(line);
-	}
-}
 
 static praxis_audit_level parse_audit_level(const char *s)
 {
@@ -73,7 +63,9 @@ static void run_usage(FILE *f)
 	      "  --degraded            run even if the kernel cannot enforce everything\n"
 	      "  --dump-policy         print the compiled policy and exit\n"
 	      "Exit status: the plugin's; 128+N if killed by signal N; 125 if the sandbox\n"
-	      "could not be set up; 126/127 if the program cannot be executed / found.\n",
+	      "could not be set up or the report cannot be written; 126/127 if the program\n"
+	      "cannot be executed / found; 122 if --audit was given and the audit log is\n"
+	      "incomplete (a write failed: stderr and the report say what was lost).\n",
 	      f);
 }
 
@@ -226,7 +218,19 @@ static FILE *open_output(const char *path)
 	return fopen(path, "we");
 }
 
-static int write_report(const char *path, const praxis_sandbox *sb, const praxis_result *res)
+/* --audit state for the report: complete or not, and why. */
+static void report_audit(json_t *report, const struct audit_file *af)
+{
+	if (!af->active)
+		return;
+	json_object_set_new(report, "audit_complete", json_boolean(!af->error));
+	json_object_set_new(report, "audit_records_written", json_integer((json_int_t)af->written));
+	if (af->error)
+		json_object_set_new(report, "audit_error", json_string(audit_file_problem(af)));
+}
+
+static int write_report(FILE *f, const char *path, const praxis_sandbox *sb,
+                        const praxis_result *res, const struct audit_file *af)
 {
 	json_t *usage = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I}", "wall_seconds",
 				  res->usage.wall_seconds, "user_cpu_seconds",
@@ -262,14 +266,15 @@ static int write_report(const char *path, const praxis_sandbox *sb, const praxis
 		char run[20];
 		snprintf(run, sizeof(run), "%016llx", (unsigned long long)res->run_id);
 		json_object_set_new(report, "run", json_string(run));
+		report_audit(report, af);
 	}
-	FILE *f = report ? open_output(path) : NULL;
 	int r = -1;
-	if (f) {
-		r = json_dumpf(report, f, JSON_COMPACT) == 0 && fputc('\n', f) != EOF ? 0 : -1;
-		if (f != stderr && fclose(f) != 0)
-			r = -1;
-	}
+	errno = ENOMEM;
+	if (report)
+		r = json_dumpf(report, f, JSON_COMPACT) == 0 && fputc('\n', f) != EOF &&
+		            fflush(f) == 0
+		        ? 0
+		        : -1;
 	json_decref(report);
 	if (r < 0)
 		fprintf(stderr, "praxis run: cannot write the report to %s: %s\n", path, strerror(errno));
@@ -279,6 +284,7 @@ static int write_report(const char *path, const praxis_sandbox *sb, const praxis
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = {0};
+	a.audit.fd = -1;
 	praxis_config_init(&a.cfg);
 	if (praxis_caps_new(&a.caps) < 0) {
 		fprintf(stderr, "praxis run: out of memory\n");
@@ -294,16 +300,25 @@ int cmd_run(int argc, char **argv)
 	a.cfg.plugin_name = slash ? slash + 1 : program;
 	a.cfg.caps = a.caps;
 	a.cfg.environment = (const char *const *)environ;
+	/* We are the program: a reader of --audit or --report that went away
+	 * is an EPIPE to report, not a death (the plugin gets SIG_DFL back). */
+	signal(SIGPIPE, SIG_IGN);
 	if (a.audit_path) {
-		a.audit_file = open_output(a.audit_path);
-		if (!a.audit_file) {
+		int e = audit_file_open(&a.audit, a.audit_path);
+		if (e < 0) {
 			fprintf(stderr, "praxis run: cannot open the audit log %s: %s\n", a.audit_path,
-				strerror(errno));
+				strerror(-e));
 			status = EXIT_SETUP_FAILED;
 			goto out;
 		}
-		a.cfg.audit_callback = write_audit_line;
-		a.cfg.audit_userdata = a.audit_file;
+		a.cfg.audit_callback = audit_file_write;
+		a.cfg.audit_userdata = &a.audit;
+	}
+	if (a.report_path && !a.dump_policy && !(a.report_file = open_output(a.report_path))) {
+		fprintf(stderr, "praxis run: cannot open the report %s: %s\n", a.report_path,
+			strerror(errno));
+		status = EXIT_SETUP_FAILED;
+		goto out;
 	}
 	if (praxis_sandbox_new(&a.cfg, &sb, &err) < 0) {
 		fprintf(stderr, "praxis run: %s\n", err.message);
@@ -337,13 +352,24 @@ int cmd_run(int argc, char **argv)
 	if (res.status == PRAXIS_LIMIT)
 		fprintf(stderr, "praxis run: %s limit exceeded: the plugin was stopped\n",
 			praxis_limit_name(res.limit));
-	if (a.report_path && write_report(a.report_path, sb, &res) < 0)
+	if (a.audit_path && audit_file_close(&a.audit) < 0) {
+		fprintf(stderr, "praxis run: the audit log %s is incomplete: %s (the plugin's exit status was %d)\n",
+			a.audit_path, audit_file_problem(&a.audit), status);
+		status = EXIT_AUDIT_INCOMPLETE;
+	}
+	if (a.report_file && write_report(a.report_file, a.report_path, sb, &res, &a.audit) < 0)
 		status = EXIT_SETUP_FAILED;
 	praxis_result_release(&res);
 out:
 	praxis_sandbox_free(sb);
 	praxis_caps_free(a.caps);
-	if (a.audit_file && a.audit_file != stderr)
-		fclose(a.audit_file);
+	if (a.audit_path)
+		audit_file_close(&a.audit);
+	if (a.report_file && a.report_file != stderr && fclose(a.report_file) != 0 &&
+	    status != EXIT_SETUP_FAILED) {
+		fprintf(stderr, "praxis run: cannot write the report to %s: %s\n", a.report_path,
+			strerror(errno));
+		status = EXIT_SETUP_FAILED;
+	}
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/securebits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -142,6 +143,9 @@ static int plugin_main(void *arg)
 {
 	const struct child_plan *plan = arg;
 	int r;
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* the reaper's blocked set is not ours */
 	if ((r = setup_stdio(plan)) < 0)
 		fail(plan, STEP_STDIO, -r);
 	/* Every fd but 0-2 closes at exec, including ones other host threads
@@ -190,14 +194,11 @@ static int plugin_main(void *arg)
 	fail_on(sync_fd, STEP_EXEC, errno);
 }
 
-/* The host thread's blocked signals and ignored dispositions are not the
- * plugin's (a host ignoring SIGCHLD would even stop the reaper from
- * waiting); handlers need nothing: exec resets them. */
+/* The host thread's ignored dispositions are not the plugin's (a host
+ * ignoring SIGCHLD would even stop the reaper from waiting); handlers need
+ * nothing: exec resets them. The mask is set by the caller. */
 static void reset_signals(void)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction sa;
 		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
@@ -217,13 +218,91 @@ static void add_usage(struct child_msg *m, const struct rusage *ru)
 		m->maxrss_kb = ru->ru_maxrss;
 }
 
+/* Without a pid namespace the reaper's parent-death signal is one it waits
+ * for (blocked), so that it can kill the run before it goes; in a pid
+ * namespace its own death ends the namespace, so SIGKILL does. */
+#define REAPER_DEATH_SIGNAL SIGHUP
+
+/* Kill every child of the reaper until none is left. As a subreaper it
+ * inherits the orphans of what it kills (reparented before their parent
+ * can be reaped), so re-reading the list after each reap finds them all. */
+static void kill_descendants(struct child_msg *msg)
+{
+	for (;;) {
+		int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+		char buf[4096];
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		for (ssize_t i = 0; i < n;) {
+			long pid = 0;
+			while (i < n && buf[i] >= '0' && buf[i] <= '9')
+				pid = pid * 10 + (buf[i++] - '0');
+			if (pid > 0)
+				kill((pid_t)pid, SIGKILL);
+			i++;
+		}
+		siginfo_t si;
+		struct rusage ru;
+		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | __WALL, &ru) < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* ECHILD */
+		}
+		add_usage(msg, &ru);
+	}
+}
+
+/* Reap what has ended; returns true when the plugin itself has (MSG then
+ * holds its status) or nothing is left. */
+static bool reap_ended(pid_t plugin, struct child_msg *msg)
+{
+	for (;;) {
+		siginfo_t si;
+		struct rusage ru;
+		memset(&si, 0, sizeof(si));
+		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | __WALL, &ru) < 0)
+			return errno != EINTR; /* ECHILD: nothing left to wait for */
+		if (si.si_pid == 0)
+			return false;
+		add_usage(msg, &ru);
+		if (si.si_pid == plugin) {
+			msg->code = si.si_code;
+			msg->status = si.si_status;
+			return true;
+		}
+	}
+}
+
+/* After the parent-death signal is set: a host that died before cannot
+ * send it any more, so look (the pidfd is readable once it is gone). */
+static void exit_if_host_gone(const struct child_plan *plan)
+{
+	struct pollfd p = {.fd = plan->host_pidfd, .events = POLLIN};
+	if (plan->host_pidfd >= 0 && poll(&p, 1, 0) > 0)
+		_exit(125);
+	if (plan->reap_orphans && getppid() != plan->host_pid)
+		_exit(125);
+}
+
 /* The reaper never execs: its exit signal stays 0, so the host gets no
  * SIGCHLD and a host's waitpid(-1) cannot reap it; and the plugin is not
  * pid 1, so signals it sends itself behave as everywhere else. */
 _Noreturn void child_main(const struct child_plan *plan)
 {
 	int r;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	sigset_t waited;
+	sigemptyset(&waited);
+	sigaddset(&waited, SIGCHLD);
+	sigaddset(&waited, REAPER_DEATH_SIGNAL);
+	sigprocmask(SIG_SETMASK, &waited, NULL);
+	if (prctl(PR_SET_PDEATHSIG, plan->reap_orphans ? REAPER_DEATH_SIGNAL : SIGKILL, 0, 0, 0) <
+	    0)
+		fail(plan, STEP_PDEATHSIG, errno);
+	exit_if_host_gone(plan);
+	/* Orphans of the plugin (double forks, setsid) become ours, not the
+	 * host's init's: they can then be killed with the run. */
+	if (plan->reap_orphans && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		fail(plan, STEP_PDEATHSIG, errno);
 	if (plan->id_maps[0]) {
 		if ((r = write_file("/proc/self/uid_map", plan->id_maps[0])) < 0 ||
@@ -254,21 +333,21 @@ _Noreturn void child_main(const struct child_plan *plan)
 	syscall(SYS_capset, &hdr, none);
 	struct child_msg msg = {.kind = CHILD_MSG_STATUS};
 	for (;;) {
+		if (reap_ended(plugin, &msg))
+			break;
 		siginfo_t si;
-		struct rusage ru;
-		memset(&si, 0, sizeof(si));
-		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | __WALL, &ru) < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(0); /* ECHILD: nothing left to wait for */
-		}
-		add_usage(&msg, &ru);
-		if (si.si_pid == plugin) {
-			msg.code = si.si_code;
-			msg.status = si.si_status;
-			ssize_t ignored = write(sync_fd, &msg, sizeof(msg));
-			(void)ignored;
-			_exit(0); /* the kernel now ends whatever the plugin left */
+		if (sigwaitinfo(&waited, &si) == REAPER_DEATH_SIGNAL) {
+			kill_descendants(&msg); /* the host is gone: so is the run */
+			_exit(0);
 		}
 	}
+	/* In a pid namespace the kernel ends whatever the plugin left when we
+	 * exit; without one, we do, before the host hears the status. */
+	if (plan->reap_orphans)
+		kill_descendants(&msg);
+	if (msg.code) {
+		ssize_t ignored = write(sync_fd, &msg, sizeof(msg));
+		(void)ignored;
+	}
+	_exit(0);
 }

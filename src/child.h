@@ -70,6 +70,11 @@ struct child_plan {
 	const char *exec_path;
 	char *const *argv;
 	char *const *envp;
+	/* No pid namespace: the reaper is a subreaper and kills every
+	 * descendant when the plugin ends or the host dies. */
+	bool reap_orphans;
+	pid_t host_pid;  /* the host process (getppid() check after PDEATHSIG) */
+	int host_pidfd;  /* a pidfd of the host, or -1 */
 };
 
 /* Runs in the cloned child, the run's reaper (pid 1 of its namespace): it

@@ -93,6 +93,8 @@ static int check_params(const char *params, praxis_error *err)
 {
 	json_error_t jerr;
 	json_t *v = json_loads(params, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (!v && json_error_code(&jerr) == json_error_out_of_memory)
+		return praxis_fail(err, -ENOMEM, "params: out of memory while parsing them");
 	if (!v)
 		return praxis_fail(err, -EINVAL, "params: invalid JSON at line %d, column %d: %s",
 		                   jerr.line, jerr.column, jerr.text);

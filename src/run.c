@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,9 +65,54 @@ static int plan_exec_rules(const praxis_sandbox *sb, const char *exec_path, stru
 	return r;
 }
 
-static int setup_error(const struct run_state *rs, const char *exec_path, praxis_error *err)
+struct rlimit_name {
+	int resource;
+	const char *name, *setting;
+};
+
+static const struct rlimit_name rlimit_names[] = {
+    {RLIMIT_NOFILE, "RLIMIT_NOFILE", "limits.max_open_files, --max-open-files"},
+    {RLIMIT_NPROC, "RLIMIT_NPROC", "limits.max_procs, --max-procs"},
+    {RLIMIT_FSIZE, "RLIMIT_FSIZE", "limits.max_file_bytes, --max-file-size"},
+    {RLIMIT_CPU, "RLIMIT_CPU", "limits.cpu_seconds, --cpu"},
+    {RLIMIT_AS, "RLIMIT_AS", "limits.memory_bytes, --memory"},
+    {RLIMIT_DATA, "RLIMIT_DATA", "limits.memory_bytes, --memory"},
+    {RLIMIT_CORE, "RLIMIT_CORE", "none"},
+};
+
+/* The child only says "setting resource limits" failed: it inherited our
+ * hard limits, so the first one asked above ours is the culprit (raising a
+ * hard limit needs CAP_SYS_RESOURCE). */
+static int rlimit_error(const praxis_sandbox *sb, int e, praxis_error *err)
+{
+	for (size_t i = 0; i < sb->n_rlimits; i++) {
+		const struct child_rlimit *l = &sb->rlimits[i];
+		struct rlimit hard;
+		if (getrlimit(l->resource, &hard) < 0 || hard.rlim_max == RLIM_INFINITY ||
+		    (l->limit.rlim_max != RLIM_INFINITY && l->limit.rlim_max <= hard.rlim_max))
+			continue;
+		const struct rlimit_name *n = NULL;
+		for (size_t j = 0; j < sizeof(rlimit_names) / sizeof(*rlimit_names); j++)
+			if (rlimit_names[j].resource == l->resource)
+				n = &rlimit_names[j];
+		return praxis_fail(
+		    err, -e,
+		    "sandbox setup failed while setting resource limits: %s to %llu: "
+		    "%s: the host's hard limit is %llu and raising it needs "
+		    "CAP_SYS_RESOURCE (lower %s, or raise the host's hard limit)",
+		    n ? n->name : "a limit", (unsigned long long)l->limit.rlim_max, strerror(e),
+		    (unsigned long long)hard.rlim_max, n ? n->setting : "the limit");
+	}
+	return praxis_fail(err, -e, "sandbox setup failed while setting resource limits: %s",
+	                   strerror(e));
+}
+
+static int setup_error(const praxis_sandbox *sb, const struct run_state *rs, const char *exec_path,
+                       praxis_error *err)
 {
 	int e = rs->setup_errno ? rs->setup_errno : EIO;
+	if (rs->setup_step == STEP_RLIMITS)
+		return rlimit_error(sb, e, err);
 	if (rs->setup_step == STEP_EXEC)
 		return praxis_fail(err, -e, "%s: %s%s", exec_path, strerror(e),
 		                   e == EACCES ? " (execution denied by the sandbox?)" : "");
@@ -312,10 +359,15 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	    .exec_path = exec_path,
 	    .argv = (char *const *)opts->argv,
 	    .envp = sb->env.v ? sb->env.v : (char *[]){NULL},
+	    .reap_orphans = !(sb->clone_flags & CLONE_NEWPID),
+	    .host_pid = getpid(),
+	    .host_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0),
 	};
 	audit_start(sb, &sink, exec_path, audit);
 	clock_gettime(CLOCK_MONOTONIC, &rs.start);
 	r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
+	if (plan.host_pidfd >= 0)
+		close(plan.host_pidfd);
 	close(sync[1]);
 	sync[1] = -1;
 	for (int i = 0; i < 3; i++)
@@ -340,7 +392,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	r = supervise(&rs, result, err);
 	result->cancelled = rs.cancelled;
 	if (r >= 0 && rs.setup_step)
-		r = setup_error(&rs, exec_path, err);
+		r = setup_error(sb, &rs, exec_path, err);
 	if (r >= 0 && sb->caps.env_write.granted)
 		r = collect_env_changes(sb, &sink, rs.pid, &rs.captured[2], result, err);
 	if (r >= 0)
@@ -352,6 +404,8 @@ out:
 		result->stdout_size = rs.captured[0].len;
 		result->stderr_data = rs.captured[1].data;
 		result->stderr_size = rs.captured[1].len;
+		result->stdout_truncated = rs.captured[0].truncated;
+		result->stderr_truncated = rs.captured[1].truncated;
 		if (opts->output == PRAXIS_OUTPUT_CAPTURE) {
 			/* always valid strings, even when nothing was written */
 			if (!result->stdout_data)

@@ -272,6 +272,12 @@ int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, pra
 {
 	if (!cfg || !ret)
 		return praxis_fail(err, -EINVAL, "praxis_sandbox_new: missing argument");
+	if (cfg->limits.memory_bytes && cfg->limits.memory_bytes < PRAXIS_MIN_MEMORY_BYTES)
+		return praxis_fail(err, -EINVAL,
+		                   "memory limit of %llu bytes is below the minimum of %llu bytes "
+		                   "(8 MiB) that sampling every 10 ms can enforce",
+		                   (unsigned long long)cfg->limits.memory_bytes,
+		                   PRAXIS_MIN_MEMORY_BYTES);
 	praxis_sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return praxis_fail(err, -ENOMEM, "out of memory");

@@ -81,6 +81,7 @@ int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *r
 struct output_buffer {
 	char *data;
 	size_t len, cap;
+	bool truncated; /* nothing after LEN was kept (bound or out of memory) */
 };
 
 struct run_state {

@@ -134,10 +134,16 @@ static void relay_write(int fd, const char *buf, size_t len)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* Keep DATA up to BOUND. Once something could not be kept nothing more is
+ * (no hole in the middle): the buffer is then a prefix, marked truncated. */
 static void capture_append(struct output_buffer *b, const char *data, size_t len, size_t bound)
 {
-	if (b->len + len > bound)
+	if (b->truncated)
+		return;
+	if (b->len + len > bound) {
 		len = bound > b->len ? bound - b->len : 0;
+		b->truncated = true;
+	}
 	if (len == 0)
 		return;
 	if (b->len + len + 1 > b->cap) {
@@ -145,8 +151,10 @@ static void capture_append(struct output_buffer *b, const char *data, size_t len
 		while (cap < b->len + len + 1)
 			cap *= 2;
 		char *grown = realloc(b->data, cap);
-		if (!grown)
+		if (!grown) {
+			b->truncated = true;
 			return;
+		}
 		b->data = grown;
 		b->cap = cap;
 	}
@@ -180,6 +188,7 @@ static bool handle_output(struct run_state *rs, int i)
 	else
 		capture_append(&rs->captured[i], buf, keep, (size_t)(max ? max : SIZE_MAX / 2));
 	if (max && rs->output_bytes > max) {
+		rs->captured[i].truncated = true;
 		char what[64];
 		snprintf(what, sizeof(what), "output %llu bytes", (unsigned long long)max);
 		hit_limit(rs, PRAXIS_LIMIT_OUTPUT, what);

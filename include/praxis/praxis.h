@@ -74,6 +74,9 @@ typedef struct praxis_limits {
 } praxis_limits;
 
 #define PRAXIS_DEFAULT_MEMORY_BYTES     (1024ULL << 20)
+/* Smallest memory limit accepted (non-zero): below it a program can finish
+ * between two samples without being seen over it. */
+#define PRAXIS_MIN_MEMORY_BYTES (8ULL << 20)
 #define PRAXIS_DEFAULT_CPU_SECONDS      60.0
 #define PRAXIS_DEFAULT_WALL_SECONDS     300.0
 #define PRAXIS_DEFAULT_MAX_PROCS        256
@@ -235,6 +238,11 @@ typedef struct praxis_result {
 	size_t stdout_size;
 	char *stderr_data;
 	size_t stderr_size;
+	/* PRAXIS_OUTPUT_CAPTURE: only the first *_size bytes were kept (the
+	 * output limit, or the host ran out of memory); what came after that
+	 * offset is lost, never a hole in the middle. */
+	bool stdout_truncated;
+	bool stderr_truncated;
 	/* environment.write: the changes the plugin handed back (see
 	 * docs/capabilities.md), only those granted: "NAME=VALUE" to set,
 	 * "NAME" to unset; NULL-terminated, or NULL. The host applies them if
