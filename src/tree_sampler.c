@@ -22,6 +22,8 @@ void tree_sampler_init(struct tree_sampler *t, pid_t root)
 void tree_sampler_free(struct tree_sampler *t)
 {
 	free(t->queue);
+	free(t->seen);
+	free(t->next);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -49,10 +51,11 @@ int proc_stat_read(pid_t pid, struct stat_line *s)
 	if (!p)
 		return -EIO;
 	int got = sscanf(p + 2,
-	                 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d "
-	                 "%ld %*d %*u %*u %lld",
-	                 &s->utime, &s->stime, &s->cutime, &s->cstime, &s->threads, &s->rss_pages);
-	return got == 6 ? 0 : -EIO;
+	                 "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d "
+	                 "%ld %*d %llu %*u %lld",
+	                 &s->state, &s->ppid, &s->utime, &s->stime, &s->cutime, &s->cstime,
+	                 &s->threads, &s->start, &s->rss_pages);
+	return got == 9 ? 0 : -EIO;
 }
 
 static int push(struct tree_sampler *t, pid_t pid)
@@ -124,10 +127,134 @@ static int push_children(struct tree_sampler *t, pid_t pid, long threads)
 	return r;
 }
 
+/* The leader's stat reads rss 0 once main() has exited (pthread_exit)
+ * while other threads keep the address space: read it from a live one. */
+static long long rss_of_live_thread(pid_t pid)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	long long rss = 0;
+	struct dirent *e;
+	while (!rss && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == pid)
+			continue;
+		char tpath[300], buf[1024];
+		snprintf(tpath, sizeof(tpath), "/proc/%d/task/%s/stat", pid, e->d_name);
+		if (read_small(tpath, buf, sizeof(buf)) <= 0)
+			continue;
+		char *p = strrchr(buf, ')');
+		long long r = 0;
+		if (p && sscanf(p + 2,
+		                "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+		                "%*d %*d %*d %*u %*u %lld",
+		                &r) == 1 && r > 0)
+			rss = r;
+	}
+	closedir(d);
+	return rss;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct member_seen *)a)->pid, y = ((const struct member_seen *)b)->pid;
+	return (x > y) - (x < y);
+}
+
+static struct member_seen *find_seen(struct member_seen *v, size_t n, pid_t pid)
+{
+	struct member_seen key = {.pid = pid};
+	return bsearch(&key, v, n, sizeof(*v), by_pid);
+}
+
+static int remember(struct tree_sampler *t, pid_t pid, const struct stat_line *s)
+{
+	if (t->n_next == t->cap_seen) {
+		size_t cap = t->cap_seen ? t->cap_seen * 2 : 64;
+		struct member_seen *a = realloc(t->seen, cap * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		t->seen = a;
+		struct member_seen *b = realloc(t->next, cap * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		t->next = b;
+		t->cap_seen = cap;
+	}
+	unsigned long long cu = s->cutime > 0 ? (unsigned long long)s->cutime : 0;
+	unsigned long long cs = s->cstime > 0 ? (unsigned long long)s->cstime : 0;
+	bool root = pid == t->root; /* its own time is the host's fork, not the plugin's */
+	t->next[t->n_next++] = (struct member_seen){
+	    .pid = pid,
+	    .ppid = s->ppid,
+	    .start = s->start,
+	    .own = root ? 0 : s->utime + s->stime,
+	    .own_user = root ? 0 : s->utime,
+	    .reaped = cu + cs,
+	    .reaped_user = cu,
+	};
+	return 0;
+}
+
+static unsigned long long take(unsigned long long *a, unsigned long long b)
+{
+	unsigned long long m = *a < b ? *a : b;
+	*a -= m;
+	return m;
+}
+
+/* Charge the members gone since the last sample, then let each member's
+ * cutime growth absorb what was charged for children it waited for. */
+static void settle(struct tree_sampler *t, double hz, struct tree_usage *out)
+{
+	qsort(t->next, t->n_next, sizeof(*t->next), by_pid);
+	for (size_t i = 0; i < t->n_next; i++) {
+		struct member_seen *now = &t->next[i], *was = find_seen(t->seen, t->n_seen, now->pid);
+		if (was && was->start == now->start) {
+			now->pending = was->pending;
+			now->pending_user = was->pending_user;
+		}
+	}
+	for (size_t i = 0; i < t->n_seen; i++) {
+		struct member_seen *was = &t->seen[i], *now = find_seen(t->next, t->n_next, was->pid);
+		if (now && now->start == was->start)
+			continue;
+		t->banked += was->own + was->reaped;
+		t->banked_user += was->own_user + was->reaped_user;
+		struct member_seen *parent = find_seen(t->next, t->n_next, was->ppid);
+		if (parent) {
+			parent->pending += was->own + was->reaped;
+			parent->pending_user += was->own_user + was->reaped_user;
+		}
+	}
+	unsigned long long live = 0, live_user = 0;
+	for (size_t i = 0; i < t->n_next; i++) {
+		struct member_seen *now = &t->next[i], *was = find_seen(t->seen, t->n_seen, now->pid);
+		bool same = was && was->start == now->start;
+		unsigned long long grew = now->reaped - (same && was->reaped <= now->reaped ? was->reaped : 0);
+		unsigned long long grew_user =
+		    now->reaped_user -
+		    (same && was->reaped_user <= now->reaped_user ? was->reaped_user : 0);
+		t->banked -= take(&now->pending, grew);
+		t->banked_user -= take(&now->pending_user, grew_user);
+		live += now->own + now->reaped;
+		live_user += now->own_user + now->reaped_user;
+	}
+	out->cpu_seconds = (double)(t->banked + live) / hz;
+	out->user_seconds = (double)(t->banked_user + live_user) / hz;
+	struct member_seen *swap = t->seen;
+	t->seen = t->next;
+	t->next = swap;
+	t->n_seen = t->n_next;
+}
+
 int tree_sample(struct tree_sampler *t, struct tree_usage *out)
 {
 	memset(out, 0, sizeof(*out));
 	t->n = 0;
+	t->n_next = 0;
 	int r = push(t, t->root);
 	long page = sysconf(_SC_PAGESIZE), hz = sysconf(_SC_CLK_TCK);
 	for (size_t i = 0; r >= 0 && i < t->n; i++) {
@@ -135,22 +262,23 @@ int tree_sample(struct tree_sampler *t, struct tree_usage *out)
 		struct stat_line s;
 		if (proc_stat_read(pid, &s) < 0)
 			continue; /* gone since its parent listed it */
-		double reaped =
-		    (double)((unsigned long long)s.cutime + (unsigned long long)s.cstime) /
-		    (double)hz;
-		out->cpu_seconds += reaped;
-		out->user_seconds += (double)s.cutime / (double)hz;
+		r = remember(t, pid, &s);
+		if (r < 0)
+			break;
 		if (pid != t->root) {
 			/* the root is the run's reaper, a fork of the host whose
 			 * pages are not the plugin's: only what it reaped counts */
-			out->rss_bytes +=
-			    (uint64_t)(s.rss_pages > 0 ? s.rss_pages : 0) * (uint64_t)page;
-			out->cpu_seconds += (double)(s.utime + s.stime) / (double)hz;
-			out->user_seconds += (double)s.utime / (double)hz;
+			long long rss = s.rss_pages;
+			if (rss <= 0 && s.threads > 1)
+				rss = rss_of_live_thread(pid);
+			out->rss_bytes += (uint64_t)(rss > 0 ? rss : 0) * (uint64_t)page;
 			out->tasks += (unsigned)(s.threads > 0 ? s.threads : 1);
 			out->processes++;
 		}
 		r = push_children(t, pid, s.threads);
 	}
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	settle(t, (double)hz, out);
+	return 0;
 }

@@ -6,10 +6,28 @@
 
 /* Resource use of a whole process tree, sampled from /proc: a sample reads
  * each member's stat and children files, starting from the root. */
+/* What the previous sample saw of one member (clock ticks): a member that
+ * is gone by the next sample is charged what it was last seen using. */
+struct member_seen {
+	pid_t pid, ppid;
+	unsigned long long start;   /* starttime: tells a reused pid apart */
+	unsigned long long own, own_user;
+	unsigned long long reaped, reaped_user; /* cutime+cstime, cutime */
+	/* Charged for departed children not yet seen in this member's
+	 * cutime: absorbed when its cutime grows, so a waited-for child is
+	 * not counted twice. */
+	unsigned long long pending, pending_user;
+};
+
 struct tree_sampler {
 	pid_t root;
 	pid_t *queue; /* members found in the current sample */
 	size_t n, cap;
+	struct member_seen *seen, *next; /* previous sample, the current one */
+	size_t n_seen, n_next, cap_seen;
+	/* CPU of departed members, ticks: a running total, so children that
+	 * the kernel reaped (SIGCHLD ignored) still count. */
+	unsigned long long banked, banked_user;
 };
 
 struct tree_usage {
@@ -26,6 +44,9 @@ struct stat_line {
 	long long cutime, cstime;
 	long threads;
 	long long rss_pages;
+	char state;
+	pid_t ppid;
+	unsigned long long start;
 };
 
 int proc_stat_read(pid_t pid, struct stat_line *s);

@@ -852,6 +852,55 @@ static int op_fork_spin_log(int n, long ms, const char *path)
 	return ok();
 }
 
+/* leader-exit-alloc MB HOLD_MS: main() calls pthread_exit; a second thread
+ * keeps the address space, allocates MB, holds it HOLD_MS and exits. The
+ * leader's /proc/PID/stat then reads rss 0 (issue 10). */
+static long leader_mb, leader_hold_ms;
+
+static void *leader_exit_thread(void *unused)
+{
+	(void)unused;
+	usleep(50000); /* let the leader exit first */
+	int r = alloc_touch(leader_mb, 16);
+	if (r < 0)
+		exit(fail_errno(-r));
+	sleep_seconds((double)leader_hold_ms / 1000.0);
+	exit(ok());
+}
+
+static int op_leader_exit_alloc(long mb, long hold_ms)
+{
+	leader_mb = mb;
+	leader_hold_ms = hold_ms;
+	pthread_t t;
+	int r = pthread_create(&t, NULL, leader_exit_thread, NULL);
+	if (r)
+		return fail_errno(r);
+	pthread_exit(NULL);
+}
+
+/* autoreap-spin N MS: SIGCHLD ignored, so the kernel reaps the children
+ * and their CPU goes into no one's cutime; N children one after the other,
+ * each spinning MS ms of CPU (issue 10). */
+static int op_autoreap_spin(long n, long ms)
+{
+	signal(SIGCHLD, SIG_IGN);
+	fflush(stdout);
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return fail_errno(errno);
+		if (pid == 0) {
+			spin_for((double)ms / 1000.0);
+			_exit(0);
+		}
+		/* SIGCHLD ignored: waits until the child is gone, then ECHILD */
+		while (waitpid(pid, NULL, 0) >= 0 || errno == EINTR)
+			;
+	}
+	return ok();
+}
+
 static void child_alloc(long mb, long hold_ms)
 {
 	if (alloc_touch(mb, 16) < 0)
@@ -1775,6 +1824,12 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-spin") == 0) {
 		NEED(2);
 		return fork_children((int)number(a[0]), child_spin, number(a[1]), 0);
+	} else if (strcmp(op, "leader-exit-alloc") == 0) {
+		NEED(2);
+		return op_leader_exit_alloc(number(a[0]), number(a[1]));
+	} else if (strcmp(op, "autoreap-spin") == 0) {
+		NEED(2);
+		return op_autoreap_spin(number(a[0]), number(a[1]));
 	} else if (strcmp(op, "fork-spin-log") == 0) {
 		NEED(3);
 		return op_fork_spin_log((int)number(a[0]), number(a[1]), a[2]);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "helpers2.h"
 
@@ -108,6 +109,66 @@ BOTH(limits, node_allocating_1g_ends_with_memory_status)
 	xrun_free(&o);
 }
 
+/* Start the probe outside any sandbox (the controls of issue 10). */
+static pid_t probe_unsandboxed(const char *op, const char *a1, const char *a2)
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execl(probe_path(), "probe", op, a1, a2, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Field 24 (rss, pages) of /proc/PID/stat. */
+static long long stat_rss_pages(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	cr_assert_not_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	long long rss = -1;
+	char *p = strrchr(buf, ')');
+	cr_assert_not_null(p);
+	sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
+	              "%*u %*u %lld",
+	       &rss);
+	return rss;
+}
+
+PTEST(limits, control_leader_exit_hides_rss_from_stat)
+{
+	/* The technique: with main() gone through pthread_exit, the leader's
+	 * stat reads rss 0 while another thread holds 64 MiB. */
+	pid_t pid = probe_unsandboxed("leader-exit-alloc", "64", "1500");
+	usleep(800 * 1000);
+	long long rss = stat_rss_pages(pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	cr_assert_eq(rss, 0, "the leader's stat shows rss %lld pages: the technique does not work",
+	             rss);
+}
+
+BOTH(limits, memory_of_a_process_whose_leader_exited_is_counted)
+{
+	/* 512 MiB held by a thread after main() called pthread_exit, under a
+	 * 128 MiB limit: the sampler must account from a live thread. */
+	struct xspec x = limited(nobody);
+	x.limits.memory_bytes = 128 * MiB;
+	struct xrun o;
+	XPROBE(&x, &o, "leader-exit-alloc", "512", "3000");
+	xassert_limit(&o, PRAXIS_LIMIT_MEMORY);
+	cr_assert_str_neq(o.out, "OK\n", "the allocation survived: %s", xdescribe(&o));
+	cr_assert_lt(o.seconds, 3.0, "not stopped before the hold ended: %s", xdescribe(&o));
+	xrun_free(&o);
+}
+
 /* ---- CPU ---- */
 
 BOTH(limits, cpu_spin_ends_with_cpu_status)
@@ -164,6 +225,38 @@ BOTH(limits, cpu_dodge_with_children_is_caught)
 	          "reported tree CPU %.3fs; the children logged %.3fs: %s", cpu, used,
 	          xdescribe(&o));
 	assert_no_leftovers(marker);
+	xrun_free(&o);
+}
+
+PTEST(limits, control_autoreaped_children_escape_rusage)
+{
+	/* The technique: children of a process that ignores SIGCHLD are reaped
+	 * by the kernel, and their CPU is in nobody's rusage. */
+	pid_t pid = probe_unsandboxed("autoreap-spin", "3", "200");
+	struct rusage ru;
+	int st;
+	cr_assert_eq(wait4(pid, &st, 0, &ru), pid);
+	double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	             (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_assert_lt(cpu, 0.3, "the probe's rusage shows %.3fs: its children's 0.6 s are seen", cpu);
+}
+
+BOTH(limits, cpu_of_autoreaped_children_is_counted)
+{
+	/* Ten children one after the other, 300 ms of CPU each, reaped by the
+	 * kernel (SIGCHLD ignored): at any time the live tree has used less
+	 * than the 1 s limit, the run in all 3 s. A running total stops it. */
+	struct xspec x = limited(nobody);
+	spec_allow(&x.s, "system.subprocess", NULL);
+	x.limits.cpu_seconds = 1;
+	struct xrun o;
+	XPROBE(&x, &o, "autoreap-spin", "10", "300");
+	xassert_limit(&o, PRAXIS_LIMIT_CPU);
+	cr_assert_str_neq(o.out, "OK\n", "all children ran: %s", xdescribe(&o));
+	double cpu = o.usage.user_cpu_seconds + o.usage.system_cpu_seconds;
+	cr_assert(cpu >= 0.8 && cpu <= 1.8, "reported CPU %.3fs under a 1 s limit: %s", cpu,
+	          xdescribe(&o));
 	xrun_free(&o);
 }
 
