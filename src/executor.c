@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "error.h"
 #include "executor_internal.h"
 
@@ -27,6 +28,8 @@ int praxis_executor_new(const praxis_executor_config *cfg, praxis_executor **ret
 {
 	if (!cfg || !ret || !cfg->factory)
 		return praxis_fail(err, -EINVAL, "praxis_executor_new: a factory is required");
+	if (!RESERVED_IS_ZERO(cfg))
+		return abi_refuse_reserved(err, "praxis_executor_config");
 	*ret = NULL;
 	praxis_executor *ex = calloc(1, sizeof(*ex));
 	if (!ex)

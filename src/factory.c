@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "audit.h"
 #include "error.h"
 
@@ -28,6 +29,9 @@ int praxis_factory_new(const praxis_factory_config *cfg, praxis_factory **ret, p
 {
 	if (!cfg || !ret)
 		return praxis_fail(err, -EINVAL, "praxis_factory_new: missing argument");
+	if (!RESERVED_IS_ZERO(cfg) || !RESERVED_IS_ZERO(&cfg->default_limits) ||
+	    !RESERVED_IS_ZERO(&cfg->max_limits))
+		return abi_refuse_reserved(err, "praxis_factory_config");
 	*ret = NULL;
 	praxis_factory *f = calloc(1, sizeof(*f));
 	if (!f)

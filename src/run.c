@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "error.h"
 #include "program.h"
 #include "sandbox_internal.h"
@@ -254,6 +255,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		return praxis_fail(err, -EINVAL,
 		                   "praxis_sandbox_run: missing sandbox, argv or result");
 	memset(result, 0, sizeof(*result));
+	if (!RESERVED_IS_ZERO(opts))
+		return abi_refuse_reserved(err, "praxis_run_opts");
 	char *exec_path = NULL;
 	struct exec_rules er = {0};
 	int sync[2] = {-1, -1};

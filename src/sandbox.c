@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "environment.h"
 #include "error.h"
 #include "program.h"
@@ -272,6 +273,10 @@ int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, pra
 {
 	if (!cfg || !ret)
 		return praxis_fail(err, -EINVAL, "praxis_sandbox_new: missing argument");
+	if (!RESERVED_IS_ZERO(cfg))
+		return abi_refuse_reserved(err, "praxis_config");
+	if (!RESERVED_IS_ZERO(&cfg->limits))
+		return abi_refuse_reserved(err, "praxis_config.limits");
 	if (cfg->limits.memory_bytes && cfg->limits.memory_bytes < PRAXIS_MIN_MEMORY_BYTES)
 		return praxis_fail(err, -EINVAL,
 		                   "memory limit of %llu bytes is below the minimum of %llu bytes "

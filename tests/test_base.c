@@ -245,3 +245,43 @@ BOTH(base, cannot_connect_to_host_unix_sockets)
 	close(l1);
 	close(l2);
 }
+
+/* ABI (praxis.h): the version the headers name is the library's, and a
+ * struct whose reserved space is not zero is refused, not misread. */
+Test(base, version_and_reserved_space)
+{
+	char want[32];
+	snprintf(want, sizeof(want), "%d.%d.%d", PRAXIS_VERSION_MAJOR, PRAXIS_VERSION_MINOR,
+	         PRAXIS_VERSION_PATCH);
+	cr_assert_str_eq(praxis_version(), want);
+	cr_assert_str_eq(praxis_version(), PRAXIS_VERSION_STRING);
+
+	praxis_config cfg;
+	praxis_config_init(&cfg);
+	praxis_sandbox *sb = NULL;
+	praxis_error err = {0};
+	cfg.reserved[3] = 1;
+	cr_assert_eq(praxis_sandbox_new(&cfg, &sb, &err), -EINVAL);
+	cr_assert(strstr(err.message, "praxis_config: its reserved fields are not zero"), "%s",
+	          err.message);
+	cfg.reserved[3] = 0;
+	cfg.limits.reserved[1] = 7;
+	cr_assert_eq(praxis_sandbox_new(&cfg, &sb, &err), -EINVAL);
+	cr_assert(strstr(err.message, "praxis_config.limits"), "%s", err.message);
+	cfg.limits.reserved[1] = 0;
+	cr_assert_eq(praxis_sandbox_new(&cfg, &sb, &err), 0, "%s", err.message);
+
+	const char *argv[] = {"/bin/true", NULL};
+	praxis_run_opts opts;
+	praxis_run_opts_init(&opts);
+	opts.argv = argv;
+	opts.reserved[0] = 1;
+	praxis_result res;
+	cr_assert_eq(praxis_sandbox_run(sb, &opts, &res, &err), -EINVAL);
+	cr_assert(strstr(err.message, "praxis_run_opts"), "%s", err.message);
+	opts.reserved[0] = 0;
+	cr_assert_eq(praxis_sandbox_run(sb, &opts, &res, &err), 0, "%s", err.message);
+	cr_assert_eq(res.status, PRAXIS_EXITED);
+	praxis_result_release(&res);
+	praxis_sandbox_free(sb);
+}

@@ -113,6 +113,7 @@ typedef struct praxis_factory_config {
 	/* The helper that loads shared-object plugins inside the sandbox;
 	 * NULL = the installed one (PRAXIS_SO_RUNNER_PATH). */
 	const char *so_runner;
+	uint64_t reserved[PRAXIS_RESERVED_WORDS]; /* zero */
 } praxis_factory_config;
 
 typedef struct praxis_factory praxis_factory;
@@ -147,6 +148,7 @@ typedef struct praxis_executor_config {
 	 * (system.subprocess, environment.write, or a load that leaves threads
 	 * or processes behind) get a fresh run per call whatever this says. */
 	bool use_zygote;
+	uint64_t reserved[PRAXIS_RESERVED_WORDS]; /* zero */
 } praxis_executor_config;
 
 typedef enum praxis_exec_status {
@@ -176,6 +178,7 @@ typedef struct praxis_exec_result {
 	/* This run's audit records, in order (collect_audit), owned here. */
 	praxis_audit_record *audit;
 	size_t n_audit;
+	uint64_t reserved[PRAXIS_RESERVED_WORDS]; /* zeroed by the library */
 } praxis_exec_result;
 
 typedef struct praxis_executor praxis_executor;
