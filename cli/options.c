@@ -1,5 +1,5 @@
 /* Parsing of command-line values: the library's strict parsers
- * (src/value_parse.c, shared with manifests), with the flag in the error. */
+ * (src/base/value_parse.c, shared with manifests), with the flag in the error. */
 #include <stdio.h>
 
 #include "cli.h"

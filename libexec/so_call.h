@@ -17,7 +17,7 @@ praxis_plugin_fn so_load(const char *path, const char *symbol, char *why, size_t
 int so_call(praxis_plugin_fn fn, int params_fd, int result_fd);
 
 /* The zygote: load once, then fork a sandboxed child per call received on
- * CONTROL_FD (src/zygote_protocol.h). Returns the process's exit status. */
+ * CONTROL_FD (src/zygote/zygote_protocol.h). Returns the process's exit status. */
 int zygote_main(int control_fd, const char *path, const char *symbol);
 
 #endif

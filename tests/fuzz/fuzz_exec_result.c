@@ -1,7 +1,7 @@
-/* libFuzzer: the executor's result channel parser (src/exec_result.c,
+/* libFuzzer: the executor's result channel parser (src/plugin/exec_result.c,
  * parse_result: a plugin's stdout must be one JSON value). Included to
  * reach the static parser. */
-#include "../../src/exec_result.c"
+#include "../../src/plugin/exec_result.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

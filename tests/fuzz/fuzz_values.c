@@ -1,4 +1,4 @@
-/* libFuzzer: the strict value parsers (src/value_parse.c) and capability
+/* libFuzzer: the strict value parsers (src/base/value_parse.c) and capability
  * values (praxis_caps_add). Checks the rules, not only crashes: a value
  * accepted is in range, and 0 comes only from the text "0". */
 #include <stdint.h>
