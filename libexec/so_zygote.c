@@ -31,20 +31,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "fd_passing.h"
 #include "so_call.h"
 #include "zygote_protocol.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#define SYS_landlock_restrict_self  446
-#endif
 
 /* Landlock ABI 6 ruleset attributes (newer than Debian 12's headers). */
 struct ll_scope_attr {

@@ -8,6 +8,7 @@
  * what Landlock will say, log it, and answer CONTINUE. Landlock enforces, so a
  * plugin that swaps the path after we read it changes the log line, not the
  * outcome. */
+#include "missing.h"
 #include "notify.h"
 
 /* Log strings are cut to their buffers on purpose. */
@@ -724,9 +725,6 @@ static void format_sockaddr(struct call *k, const void *sa, size_t len)
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
 #endif
 #define MAX_EMULATED_SEND 65536
 

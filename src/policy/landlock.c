@@ -1,5 +1,6 @@
 /* Landlock: rule handles are opened once by the host; the ruleset itself is
  * built in each child, because only the child can name its own /proc/<pid>. */
+#include "missing.h"
 #include "landlock.h"
 
 #include <errno.h>
@@ -13,11 +14,6 @@
 
 #include "error.h"
 
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#define SYS_landlock_add_rule       445
-#define SYS_landlock_restrict_self  446
-#endif
 #define LL_CREATE_RULESET_VERSION (1U << 0)
 #define LL_RULE_PATH_BENEATH      1
 #define LL_RULE_NET_PORT          2

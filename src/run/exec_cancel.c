@@ -1,3 +1,4 @@
+#include "missing.h"
 #include "exec_cancel.h"
 
 #include <errno.h>
@@ -7,9 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 int exec_cancel_init(struct exec_cancel *c)
 {

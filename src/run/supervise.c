@@ -15,15 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "error.h"
 #include "sandbox_internal.h"
 
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif

@@ -1,4 +1,5 @@
 /* A shared-object plugin's zygote, host side: see zygote.h. */
+#include "missing.h"
 #include "zygote.h"
 
 #include <errno.h>
@@ -23,9 +24,6 @@
 #include "zygote_internal.h"
 #include "zygote_protocol.h"
 
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 #define STOP_GRACE_MS 2000 /* for the zygote to end after its socket is closed */
 

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "error.h"
 #include "fd_passing.h"
 #include "sandbox_internal.h"
@@ -30,9 +31,6 @@
 #include "zygote_internal.h"
 #include "zygote_protocol.h"
 
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 #define SAMPLE_INTERVAL 0.010  /* seconds, as for a plain run */
 #define END_GRACE       2.0    /* seconds from the process's exit to its end and pipes' EOF */
