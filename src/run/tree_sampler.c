@@ -147,10 +147,12 @@ static long long rss_of_live_thread(pid_t pid)
 			continue;
 		char *p = strrchr(buf, ')');
 		long long r = 0;
-		if (p && sscanf(p + 2,
-		                "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-		                "%*d %*d %*d %*u %*u %lld",
-		                &r) == 1 && r > 0)
+		if (p &&
+		    sscanf(p + 2,
+		           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+		           "%*d %*d %*d %*u %*u %lld",
+		           &r) == 1 &&
+		    r > 0)
 			rss = r;
 	}
 	closedir(d);
@@ -166,7 +168,7 @@ static int by_pid(const void *a, const void *b)
 static struct member_seen *find_seen(struct member_seen *v, size_t n, pid_t pid)
 {
 	struct member_seen key = {.pid = pid};
-	return bsearch(&key, v, n, sizeof(*v), by_pid);
+	return n ? bsearch(&key, v, n, sizeof(*v), by_pid) : NULL; /* v may be NULL */
 }
 
 static int remember(struct tree_sampler *t, pid_t pid, const struct stat_line *s)
@@ -209,16 +211,19 @@ static unsigned long long take(unsigned long long *a, unsigned long long b)
  * cutime growth absorb what was charged for children it waited for. */
 static void settle(struct tree_sampler *t, double hz, struct tree_usage *out)
 {
-	qsort(t->next, t->n_next, sizeof(*t->next), by_pid);
+	if (t->n_next) /* next is NULL before the first member was seen */
+		qsort(t->next, t->n_next, sizeof(*t->next), by_pid);
 	for (size_t i = 0; i < t->n_next; i++) {
-		struct member_seen *now = &t->next[i], *was = find_seen(t->seen, t->n_seen, now->pid);
+		struct member_seen *now = &t->next[i],
+		                   *was = find_seen(t->seen, t->n_seen, now->pid);
 		if (was && was->start == now->start) {
 			now->pending = was->pending;
 			now->pending_user = was->pending_user;
 		}
 	}
 	for (size_t i = 0; i < t->n_seen; i++) {
-		struct member_seen *was = &t->seen[i], *now = find_seen(t->next, t->n_next, was->pid);
+		struct member_seen *was = &t->seen[i],
+		                   *now = find_seen(t->next, t->n_next, was->pid);
 		if (now && now->start == was->start)
 			continue;
 		t->banked += was->own + was->reaped;
@@ -231,9 +236,11 @@ static void settle(struct tree_sampler *t, double hz, struct tree_usage *out)
 	}
 	unsigned long long live = 0, live_user = 0;
 	for (size_t i = 0; i < t->n_next; i++) {
-		struct member_seen *now = &t->next[i], *was = find_seen(t->seen, t->n_seen, now->pid);
+		struct member_seen *now = &t->next[i],
+		                   *was = find_seen(t->seen, t->n_seen, now->pid);
 		bool same = was && was->start == now->start;
-		unsigned long long grew = now->reaped - (same && was->reaped <= now->reaped ? was->reaped : 0);
+		unsigned long long grew =
+		    now->reaped - (same && was->reaped <= now->reaped ? was->reaped : 0);
 		unsigned long long grew_user =
 		    now->reaped_user -
 		    (same && was->reaped_user <= now->reaped_user ? was->reaped_user : 0);
