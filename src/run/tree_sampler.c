@@ -188,14 +188,19 @@ static int remember(struct tree_sampler *t, pid_t pid, const struct stat_line *s
 	unsigned long long cu = s->cutime > 0 ? (unsigned long long)s->cutime : 0;
 	unsigned long long cs = s->cstime > 0 ? (unsigned long long)s->cstime : 0;
 	bool root = pid == t->root; /* its own time is the host's fork, not the plugin's */
+	/* A zombie counts for nothing: whoever waits for it gets its whole
+	 * time in cutime, and may already have it while /proc still lists the
+	 * zombie (wait adds to cutime before it releases the task). Counting
+	 * it here, or banking it when it goes, would count it twice. */
+	bool zombie = s->state == 'Z' || s->state == 'X'; /* X: being reaped */
 	t->next[t->n_next++] = (struct member_seen){
 	    .pid = pid,
 	    .ppid = s->ppid,
 	    .start = s->start,
-	    .own = root ? 0 : s->utime + s->stime,
-	    .own_user = root ? 0 : s->utime,
-	    .reaped = cu + cs,
-	    .reaped_user = cu,
+	    .own = root || zombie ? 0 : s->utime + s->stime,
+	    .own_user = root || zombie ? 0 : s->utime,
+	    .reaped = zombie ? 0 : cu + cs,
+	    .reaped_user = zombie ? 0 : cu,
 	};
 	return 0;
 }
@@ -205,6 +210,23 @@ static unsigned long long take(unsigned long long *a, unsigned long long b)
 	unsigned long long m = *a < b ? *a : b;
 	*a -= m;
 	return m;
+}
+
+/* The nearest ancestor of a departed member that is still there: when its
+ * parent went in the same interval, the one that reaps the parent gets
+ * the member's time in its cutime. Bounded walk: ppids come from /proc. */
+static struct member_seen *surviving_ancestor(struct tree_sampler *t, pid_t ppid)
+{
+	for (int hops = 0; hops < 64; hops++) {
+		struct member_seen *p = find_seen(t->next, t->n_next, ppid);
+		if (p)
+			return p;
+		const struct member_seen *gone = find_seen(t->seen, t->n_seen, ppid);
+		if (!gone)
+			return NULL;
+		ppid = gone->ppid;
+	}
+	return NULL;
 }
 
 /* Charge the members gone since the last sample, then let each member's
@@ -228,7 +250,7 @@ static void settle(struct tree_sampler *t, double hz, struct tree_usage *out)
 			continue;
 		t->banked += was->own + was->reaped;
 		t->banked_user += was->own_user + was->reaped_user;
-		struct member_seen *parent = find_seen(t->next, t->n_next, was->ppid);
+		struct member_seen *parent = surviving_ancestor(t, was->ppid);
 		if (parent) {
 			parent->pending += was->own + was->reaped;
 			parent->pending_user += was->own_user + was->reaped_user;
