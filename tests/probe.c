@@ -433,6 +433,63 @@ static int op_connect_tcp(const char *host, const char *port)
 	return r < 0 ? fail_errno(e) : ok();
 }
 
+/* route-option NAME: set one socket option that would change where the
+ * socket's packets go (issue 10: the supervisor connects on the plugin's
+ * socket under network.http), with a value the kernel accepts. */
+static int op_route_option(const char *name)
+{
+	unsigned char srh[8 + 2 * 16] = {0}; /* IPv6 segment routing header, two segments */
+	srh[1] = 4;                          /* hdrlen: 32 bytes of segments / 8 */
+	srh[2] = 4;                          /* type 4: SRH */
+	srh[3] = 1;                          /* segments left */
+	srh[4] = 1;                          /* first segment */
+	inet_pton(AF_INET6, "::1", srh + 8);
+	inet_pton(AF_INET6, "fd00::99", srh + 24);
+	unsigned char padn[8] = {0, 0, 1, 4, 0, 0, 0, 0}; /* an empty options header */
+	unsigned char lsrr[8] = {1, 131, 7, 4, 127, 0, 0, 2}; /* NOP + loose source route */
+	/* RFC 2292 sticky options: the socket's whole option set in one call
+	 * (routing headers too, where the kernel has a type for them); here a
+	 * hop limit, which needs no privilege */
+	int hops = 64;
+	char pkt[CMSG_SPACE(sizeof(hops))] = {0};
+	struct cmsghdr *cm = (struct cmsghdr *)pkt;
+	cm->cmsg_len = CMSG_LEN(sizeof(hops));
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = 52; /* IPV6_HOPLIMIT */
+	memcpy(CMSG_DATA(cm), &hops, sizeof(hops));
+	int lo = 1, lo_be = (int)htonl(1); /* ifindex of lo */
+	struct {
+		const char *name;
+		int family, level, opt;
+		const void *val;
+		socklen_t len;
+	} opts[] = {
+	    {"rthdr", AF_INET6, IPPROTO_IPV6, 57, srh, sizeof(srh)},
+	    {"2292rthdr", AF_INET6, IPPROTO_IPV6, 5, srh, sizeof(srh)},
+	    {"2292pktoptions", AF_INET6, IPPROTO_IPV6, 6, pkt, sizeof(pkt)},
+	    {"hopopts", AF_INET6, IPPROTO_IPV6, 54, padn, sizeof(padn)},
+	    {"dstopts", AF_INET6, IPPROTO_IPV6, 59, padn, sizeof(padn)},
+	    {"ip-options", AF_INET, IPPROTO_IP, 4, lsrr, sizeof(lsrr)},
+	    {"bindtodevice", AF_INET, SOL_SOCKET, 25, "lo", 3},
+	    {"bindtoifindex", AF_INET, SOL_SOCKET, 62, &lo, sizeof(lo)},
+	    {"unicast-if6", AF_INET6, IPPROTO_IPV6, 76, &lo_be, sizeof(lo_be)},
+	    {"nodelay", AF_INET, IPPROTO_TCP, 1, &lo, sizeof(lo)}, /* an ordinary one */
+	    {"v6only", AF_INET6, IPPROTO_IPV6, 26, &lo, sizeof(lo)},
+	};
+	for (size_t i = 0; i < sizeof(opts) / sizeof(*opts); i++) {
+		if (strcmp(opts[i].name, name) != 0)
+			continue;
+		int fd = socket(opts[i].family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return fail_errno(errno);
+		int r = setsockopt(fd, opts[i].level, opts[i].opt, opts[i].val, opts[i].len);
+		int e = errno;
+		close(fd);
+		return r < 0 ? fail_errno(e) : ok();
+	}
+	usage("route-option: unknown option name");
+}
+
 static int op_bind_tcp(const char *port)
 {
 	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)number(port))};
@@ -1705,6 +1762,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "connect-tcp") == 0) {
 		NEED(2);
 		return op_connect_tcp(a[0], a[1]);
+	} else if (strcmp(op, "route-option") == 0) {
+		NEED(1);
+		return op_route_option(a[0]);
 	} else if (strcmp(op, "bind-tcp") == 0) {
 		NEED(1);
 		return op_bind_tcp(a[0]);

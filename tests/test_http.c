@@ -981,3 +981,64 @@ PTEST(http, stalled_dns_does_not_delay_the_wall_limit)
 	counting_listener_stop(&web);
 	close(dns);
 }
+
+/* ---- socket state that would route the supervisor's connect elsewhere ---- */
+
+/* The review's attack (attacks/srh.c): an IPv6 segment routing header set on
+ * the socket makes the supervisor's own connect to the allowed [::1]:PORT
+ * leave for the header's first hop. Every option of that class (routing
+ * headers, IP options, interface bindings) is refused under network.http,
+ * and audited; ordinary options still work. */
+static void route_option(bool nobody, const char *name, bool control_works, bool audit)
+{
+	struct xspec x = http_spec(nobody, "network.http", "[::1]:8080");
+	x.collect_audit = audit;
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"route-option", name, NULL}, &plain);
+	if (control_works)
+		cr_assert_str_eq(plain.out, "OK\n", "control %s: %s", name, describe(&plain));
+	struct xrun o;
+	XPROBE(&x, &o, "route-option", name);
+	xassert_exit(&o, 1, "ERR EPERM\n");
+	if (audit) {
+		const struct xrec *r = xfind(&o, "network.http", "setsockopt", false);
+		cr_assert_not_null(r, "no denied setsockopt record for %s:%s", name, xlog_dump(&o));
+	}
+	xrun_free(&o);
+}
+
+BOTH(http, routing_headers_are_refused)
+{
+	route_option(nobody, "rthdr", true, true);
+	route_option(nobody, "rthdr", true, false);
+	route_option(nobody, "2292pktoptions", true, true);
+	route_option(nobody, "2292rthdr", true, true);
+}
+
+BOTH(http, ip_options_and_interface_bindings_are_refused)
+{
+	/* privileged options: the control works as root only */
+	route_option(nobody, "hopopts", !nobody, true);
+	route_option(nobody, "dstopts", !nobody, true);
+	route_option(nobody, "ip-options", !nobody, true);
+	route_option(nobody, "bindtodevice", true, true);
+	route_option(nobody, "bindtoifindex", true, true);
+	route_option(nobody, "unicast-if6", true, true);
+}
+
+BOTH(http, ordinary_socket_options_still_work)
+{
+	struct xspec x = http_spec(nobody, "network.http", "[::1]:8080");
+	struct xrun o;
+	XPROBE(&x, &o, "route-option", "nodelay");
+	xassert_exit(&o, 0, "OK\n");
+	xrun_free(&o);
+	XPROBE(&x, &o, "route-option", "v6only");
+	xassert_exit(&o, 0, "OK\n");
+	xrun_free(&o);
+	/* network.socket: the supervisor decides no destination, nothing to route past */
+	x = http_spec(nobody, "network.socket", NULL);
+	XPROBE(&x, &o, "route-option", "rthdr");
+	xassert_exit(&o, 0, "OK\n");
+	xrun_free(&o);
+}

@@ -1179,6 +1179,26 @@ static int handle_socket(struct call *k)
 	    why);
 }
 
+/* Only the options decide_setsockopt() refuses are notified. */
+static int handle_setsockopt(struct call *k)
+{
+	unsigned n;
+	const struct sockopt_id *opts = syscall_policy_route_sockopts(&n);
+	const char *label = NULL;
+	for (unsigned i = 0; i < n && !label; i++)
+		if ((k->a[1] & 0xffffffff) == opts[i].level && (k->a[2] & 0xffffffff) == opts[i].name)
+			label = opts[i].label;
+	if (label)
+		snprintf(k->target, sizeof(k->target), "setsockopt %s", label);
+	else
+		snprintf(k->target, sizeof(k->target), "setsockopt level %u option %u",
+		         (unsigned)k->a[1], (unsigned)k->a[2]);
+	return register_decision(k, PRAXIS_CAP_NET_HTTP,
+	                         decide_setsockopt(k->c->policy, k->a[1], k->a[2]),
+	                         "network.http: an option that would route packets past the "
+	                         "destination check");
+}
+
 static int handle_denied_syscall(struct call *k, int error, const char *why)
 {
 	char name[64];
@@ -1255,6 +1275,7 @@ int notify_handle(struct notify_ctx *c)
 		snprintf(k.target, sizeof(k.target), "listen");
 		return register_decision(&k, PRAXIS_CAP_NET_HTTP, decide_listen(o),
 		                         "network.http does not listen");
+	case SYS_setsockopt: return handle_setsockopt(&k);
 	case SYS_socketpair:
 		snprintf(k.target, sizeof(k.target), "socketpair family %u", (unsigned)a[0]);
 		snprintf(k.reason, sizeof(k.reason), "UNIX socketpairs are always allowed");

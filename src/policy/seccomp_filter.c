@@ -61,6 +61,23 @@ static int deny_named(struct builder *b, const char *const *names)
 	return 0;
 }
 
+/* decide_setsockopt(), enumerated: each (level, name) pair it refuses. */
+static int add_setsockopt_rules(struct builder *b)
+{
+	unsigned n;
+	const struct sockopt_id *opts = syscall_policy_route_sockopts(&n);
+	for (unsigned i = 0; i < n; i++) {
+		if (decide_setsockopt(b->o, opts[i].level, opts[i].name) == 0)
+			continue;
+		struct scmp_arg_cmp c[2] = {SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, opts[i].level),
+		                            SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32, opts[i].name)};
+		int r = deny(b, SCMP_SYS(setsockopt), EPERM, 2, c);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int add_socket_rules(struct builder *b)
 {
 	int r, sock = SCMP_SYS(socket);
@@ -69,12 +86,16 @@ static int add_socket_rules(struct builder *b)
 			return r;
 		if (decide_listen(b->o) && (r = deny(b, SCMP_SYS(listen), EPERM, 0, NULL)) < 0)
 			return r;
+		if ((r = add_setsockopt_rules(b)) < 0)
+			return r;
 		return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socketpair), 0);
 	}
 	struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
 	if ((r = deny(b, SCMP_SYS(socketpair), EPERM, 1, &not_unix)) < 0)
 		return r;
 	if (decide_listen(b->o) && (r = deny(b, SCMP_SYS(listen), EPERM, 0, NULL)) < 0)
+		return r;
+	if ((r = add_setsockopt_rules(b)) < 0)
 		return r;
 	if (decide_socket(b->o, AF_INET, SOCK_STREAM, 0) != 0)
 		return deny(b, sock, EPERM, 0, NULL);

@@ -23,6 +23,17 @@ const uint64_t *syscall_policy_denied_ioctls(unsigned *n);
 int decide_seccomp(uint64_t flags);
 int decide_metadata(const struct seccomp_options *o);
 
+/* A socket option, as setsockopt's level and name registers give it. */
+struct sockopt_id {
+	uint64_t level, name;
+	const char *label;
+};
+/* setsockopt: the options that choose where a socket's packets go, or what
+ * IP options they carry, refused under network.http. */
+int decide_setsockopt(const struct seccomp_options *o, uint64_t level, uint64_t name);
+/* Those options (for the BPF builder and the log's labels); N set. */
+const struct sockopt_id *syscall_policy_route_sockopts(unsigned *n);
+
 /* Metadata-changing syscalls Landlock does not cover (chmod, chown,
  * xattr, utimes), allowed only when filesystem.write covers everything. */
 extern const char *const metadata_syscalls[];
