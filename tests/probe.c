@@ -445,7 +445,7 @@ static int op_route_option(const char *name)
 	srh[4] = 1;                          /* first segment */
 	inet_pton(AF_INET6, "::1", srh + 8);
 	inet_pton(AF_INET6, "fd00::99", srh + 24);
-	unsigned char padn[8] = {0, 0, 1, 4, 0, 0, 0, 0}; /* an empty options header */
+	unsigned char padn[8] = {0, 0, 1, 4, 0, 0, 0, 0};     /* an empty options header */
 	unsigned char lsrr[8] = {1, 131, 7, 4, 127, 0, 0, 2}; /* NOP + loose source route */
 	/* RFC 2292 sticky options: the socket's whole option set in one call
 	 * (routing headers too, where the kernel has a type for them); here a
@@ -955,6 +955,32 @@ static int op_autoreap_spin(long n, long ms)
 		while (waitpid(pid, NULL, 0) >= 0 || errno == EINTR)
 			;
 	}
+	return ok();
+}
+
+static void *write_stdout_forever(void *arg)
+{
+	(void)arg;
+	static char chunk[65536];
+	memset(chunk, 'o', sizeof(chunk));
+	for (;;)
+		if (write(1, chunk, sizeof(chunk)) < 0 && errno != EINTR)
+			return NULL;
+}
+
+/* stdout-stall MB: one thread writes to stdout for ever (a reader that does
+ * not keep up makes it wait), the main thread then takes MB MiB and spins
+ * (issue 10: the relay must not hold the limits up). */
+static int op_stdout_stall(long mb)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, write_stdout_forever, NULL) != 0)
+		return fail_errno(EAGAIN);
+	struct timespec settle = {0, 200 * 1000 * 1000}; /* the pipes fill */
+	nanosleep(&settle, NULL);
+	if (mb > 0 && alloc_touch(mb, 16) < 0)
+		return fail_errno(errno);
+	spin_for(3600);
 	return ok();
 }
 
@@ -1896,6 +1922,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-alloc") == 0) {
 		NEED(3);
 		return fork_children((int)number(a[0]), child_alloc, number(a[1]), number(a[2]));
+	} else if (strcmp(op, "stdout-stall") == 0) {
+		NEED(1);
+		return op_stdout_stall(number(a[0]));
 	} else if (strcmp(op, "forkbomb") == 0) {
 		NEED(2);
 		return op_forkbomb(number(a[0]), number(a[1]));

@@ -8,6 +8,7 @@
  * 2 GiB, a fork bomb at 400 processes, spinners after a few seconds) and by
  * a wall limit, so a sandbox that fails to stop it cannot hurt the machine. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -136,8 +137,9 @@ static long long stat_rss_pages(pid_t pid)
 	long long rss = -1;
 	char *p = strrchr(buf, ')');
 	cr_assert_not_null(p);
-	sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-	              "%*u %*u %lld",
+	sscanf(p + 2,
+	       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
+	       "%*u %*u %lld",
 	       &rss);
 	return rss;
 }
@@ -239,7 +241,8 @@ PTEST(limits, control_autoreaped_children_escape_rusage)
 	double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	             (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	cr_assert_lt(cpu, 0.3, "the probe's rusage shows %.3fs: its children's 0.6 s are seen", cpu);
+	cr_assert_lt(cpu, 0.3, "the probe's rusage shows %.3fs: its children's 0.6 s are seen",
+	             cpu);
 }
 
 BOTH(limits, cpu_of_autoreaped_children_is_counted)
@@ -372,6 +375,63 @@ BOTH(limits, output_flood_is_cut_in_capture_mode)
 BOTH(limits, output_flood_is_cut_in_relay_mode)
 {
 	output_flood(nobody, PRAXIS_OUTPUT_RELAY);
+}
+
+/* The review's attack (attacks/stall_out.c): with output relayed to the
+ * host's fd, a reader that does not keep up (here: none for 4 s) must hold
+ * back the plugin, never the supervisor that enforces its limits. */
+struct late_reader {
+	int fd;
+	pthread_t thread;
+	unsigned long long bytes;
+};
+
+static void *read_late(void *arg)
+{
+	struct late_reader *r = arg;
+	sleep(4);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0)
+		r->bytes += (unsigned long long)n;
+	return NULL;
+}
+
+static void stalled_reader(bool nobody, const char *mb, praxis_limit_kind expect, double within)
+{
+	struct xspec x = limited(nobody);
+	x.output = PRAXIS_OUTPUT_RELAY;
+	x.limits.wall_seconds = 2;
+	x.limits.memory_bytes = 64 * MiB;
+	int p[2];
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	struct late_reader r = {.fd = p[0]};
+	cr_assert_eq(pthread_create(&r.thread, NULL, read_late, &r), 0);
+	x.stdout_fd = p[1];
+	struct xrun o;
+	XPROBE(&x, &o, "stdout-stall", mb);
+	close(p[1]);
+	pthread_join(r.thread, NULL);
+	close(p[0]);
+	fprintf(stderr,
+	        "stalled reader (%s MiB): %s after %.3f s of the plugin, %.3f s of the call, %llu "
+	        "bytes relayed\n",
+	        mb, praxis_limit_name(o.limit), o.usage.wall_seconds, o.seconds, r.bytes);
+	xassert_limit(&o, expect);
+	cr_assert_lt(o.usage.wall_seconds, within, "the plugin lived %.3f s: %s",
+	             o.usage.wall_seconds, xdescribe(&o));
+	cr_assert_gt(r.bytes, 0, "nothing was relayed");
+	xrun_free(&o);
+}
+
+BOTH(limits, a_stalled_output_reader_does_not_hold_up_the_wall_limit)
+{
+	stalled_reader(nobody, "0", PRAXIS_LIMIT_WALL, 2.2);
+}
+
+BOTH(limits, a_stalled_output_reader_does_not_hold_up_the_memory_limit)
+{
+	stalled_reader(nobody, "400", PRAXIS_LIMIT_MEMORY, 1.8);
 }
 
 /* ---- open files and file size (rlimits) ---- */

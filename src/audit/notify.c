@@ -1186,7 +1186,8 @@ static int handle_setsockopt(struct call *k)
 	const struct sockopt_id *opts = syscall_policy_route_sockopts(&n);
 	const char *label = NULL;
 	for (unsigned i = 0; i < n && !label; i++)
-		if ((k->a[1] & 0xffffffff) == opts[i].level && (k->a[2] & 0xffffffff) == opts[i].name)
+		if ((k->a[1] & 0xffffffff) == opts[i].level &&
+		    (k->a[2] & 0xffffffff) == opts[i].name)
 			label = opts[i].label;
 	if (label)
 		snprintf(k->target, sizeof(k->target), "setsockopt %s", label);

@@ -209,21 +209,11 @@ int decide_metadata(const struct seccomp_options *o)
  * destination options go with them (privileged already, and of no use to
  * a plugin). The numbers are the kernel's uapi values. */
 static const struct sockopt_id route_sockopts[] = {
-    {0, 4, "IP_OPTIONS"},
-    {0, 19, "IP_TRANSPARENT"},
-    {0, 50, "IP_UNICAST_IF"},
-    {41, 3, "IPV6_2292HOPOPTS"},
-    {41, 4, "IPV6_2292DSTOPTS"},
-    {41, 5, "IPV6_2292RTHDR"},
-    {41, 6, "IPV6_2292PKTOPTIONS"},
-    {41, 54, "IPV6_HOPOPTS"},
-    {41, 55, "IPV6_RTHDRDSTOPTS"},
-    {41, 57, "IPV6_RTHDR"},
-    {41, 59, "IPV6_DSTOPTS"},
-    {41, 75, "IPV6_TRANSPARENT"},
-    {41, 76, "IPV6_UNICAST_IF"},
-    {1, 25, "SO_BINDTODEVICE"},
-    {1, 62, "SO_BINDTOIFINDEX"},
+    {0, 4, "IP_OPTIONS"},           {0, 19, "IP_TRANSPARENT"},   {0, 50, "IP_UNICAST_IF"},
+    {41, 3, "IPV6_2292HOPOPTS"},    {41, 4, "IPV6_2292DSTOPTS"}, {41, 5, "IPV6_2292RTHDR"},
+    {41, 6, "IPV6_2292PKTOPTIONS"}, {41, 54, "IPV6_HOPOPTS"},    {41, 55, "IPV6_RTHDRDSTOPTS"},
+    {41, 57, "IPV6_RTHDR"},         {41, 59, "IPV6_DSTOPTS"},    {41, 75, "IPV6_TRANSPARENT"},
+    {41, 76, "IPV6_UNICAST_IF"},    {1, 25, "SO_BINDTODEVICE"},  {1, 62, "SO_BINDTOIFINDEX"},
 };
 
 int decide_setsockopt(const struct seccomp_options *o, uint64_t level, uint64_t name)
@@ -231,7 +221,8 @@ int decide_setsockopt(const struct seccomp_options *o, uint64_t level, uint64_t 
 	if (!o->net_http || o->net_socket)
 		return 0;
 	for (unsigned i = 0; i < sizeof(route_sockopts) / sizeof(*route_sockopts); i++)
-		if (LOW32(level) == route_sockopts[i].level && LOW32(name) == route_sockopts[i].name)
+		if (LOW32(level) == route_sockopts[i].level &&
+		    LOW32(name) == route_sockopts[i].name)
 			return EPERM;
 	return 0;
 }

@@ -265,7 +265,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	                       .notify_fd = -1,
 	                       .cancel_fd = -1,
 	                       .out_fd = {-1, -1, -1},
-	                       .out_dest = {-1, -1}};
+	                       .relay = {{.dest = -1}, {.dest = -1}}};
 	int out_write[3] = {-1, -1, -1};
 	struct notify_ctx nc = {.fd = -1};
 	struct audit_sink sink = {.plugin = sb->plugin_name,
@@ -322,7 +322,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 			}
 			rs.out_fd[i] = p[0];
 			out_write[i] = p[1];
-			rs.out_dest[i] = opts->stdio[1 + i];
+			relay_init(&rs.relay[i], opts->stdio[1 + i]);
 			stdio[1 + i] = p[1];
 		}
 	}
@@ -422,6 +422,8 @@ out:
 		free(rs.captured[1].data);
 	}
 	free(rs.captured[2].data);
+	relay_free(&rs.relay[0]);
+	relay_free(&rs.relay[1]);
 	for (int i = 0; i < 3; i++) {
 		if (out_write[i] >= 0)
 			close(out_write[i]);

@@ -10,6 +10,7 @@
 #include "landlock.h"
 #include "net_policy.h"
 #include "notify.h"
+#include "output_relay.h"
 #include "seccomp_filter.h"
 #include "strv.h"
 #include "tree_sampler.h"
@@ -108,7 +109,7 @@ struct run_state {
 	/* read ends of the plugin's stdout, stderr and environment.write
 	 * pipes, or -1 */
 	int out_fd[3];
-	int out_dest[2]; /* PRAXIS_OUTPUT_RELAY destinations */
+	struct output_relay relay[2]; /* PRAXIS_OUTPUT_RELAY: to the host's fds */
 	struct output_buffer captured[3];
 	uint64_t output_bytes;
 	struct tree_sampler sampler;

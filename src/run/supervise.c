@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "missing.h"
 #include "error.h"
+#include "missing.h"
 #include "sandbox_internal.h"
 
 #ifndef P_PIDFD
@@ -104,31 +104,6 @@ static bool handle_sync(struct run_state *rs, praxis_error *err)
 	return false;
 }
 
-/* Write all of BUF to FD. SIGPIPE from a closed destination is kept from
- * the host: blocked on this thread for the write and consumed if raised. */
-static void relay_write(int fd, const char *buf, size_t len)
-{
-	sigset_t pipe_set, old;
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (errno == EPIPE) {
-				struct timespec zero = {0, 0};
-				sigtimedwait(&pipe_set, NULL, &zero);
-			}
-			break;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
 /* Keep DATA up to BOUND. Once something could not be kept nothing more is
  * (no hole in the middle): the buffer is then a prefix, marked truncated. */
 static void capture_append(struct output_buffer *b, const char *data, size_t len, size_t bound)
@@ -158,11 +133,22 @@ static void capture_append(struct output_buffer *b, const char *data, size_t len
 	b->data[b->len] = '\0';
 }
 
-/* Read what is there on output I; false at EOF. */
+static bool relaying(const struct run_state *rs, int i)
+{
+	return i != ENV_CHANNEL && rs->output_mode == PRAXIS_OUTPUT_RELAY;
+}
+
+/* Read what is there on output I, as much as its relay queue takes; false
+ * at EOF. */
 static bool handle_output(struct run_state *rs, int i)
 {
 	char buf[65536];
-	ssize_t n = read(rs->out_fd[i], buf, sizeof(buf));
+	size_t want = sizeof(buf);
+	if (relaying(rs, i) && relay_room(&rs->relay[i]) < want)
+		want = relay_room(&rs->relay[i]);
+	if (want == 0)
+		return true; /* the destination is behind: the plugin waits */
+	ssize_t n = read(rs->out_fd[i], buf, want);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return true;
 	if (n <= 0)
@@ -178,10 +164,13 @@ static bool handle_output(struct run_state *rs, int i)
 		uint64_t over = rs->output_bytes - max;
 		keep = over >= (uint64_t)n ? 0 : (size_t)((uint64_t)n - over);
 	}
-	if (rs->output_mode == PRAXIS_OUTPUT_RELAY)
-		relay_write(rs->out_dest[i], buf, keep);
-	else
+	if (relaying(rs, i)) {
+		relay_push(&rs->relay[i], buf, keep);
+		if (rs->relay[i].blocking_ok)
+			relay_write_some(&rs->relay[i]);
+	} else {
 		capture_append(&rs->captured[i], buf, keep, (size_t)(max ? max : SIZE_MAX / 2));
+	}
 	if (max && rs->output_bytes > max) {
 		rs->captured[i].truncated = true;
 		char what[64];
@@ -190,6 +179,24 @@ static bool handle_output(struct run_state *rs, int i)
 		return false;
 	}
 	return true;
+}
+
+/* Output the host's fd refused (closed pipe, I/O error): said, not lost
+ * silently. */
+static void report_lost_output(struct run_state *rs)
+{
+	static const char *const names[] = {"stdout", "stderr"};
+	for (int i = 0; i < 2; i++) {
+		const struct output_relay *r = &rs->relay[i];
+		if (!r->lost)
+			continue;
+		char why[160];
+		snprintf(why, sizeof(why),
+		         "the host's %s refused the plugin's output (%s): %zu bytes dropped",
+		         names[i], r->failed ? strerrorname_np(r->failed) : "out of memory",
+		         r->lost);
+		audit_emit(rs->sink, rs->pid, "run.output_lost", names[i], false, why);
+	}
 }
 
 static void close_output(struct run_state *rs, int i)
@@ -301,15 +308,23 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	tree_sampler_init(&rs->sampler, rs->pid);
 	for (;;) {
 		/* Notifications first: a plugin blocked in one cannot exit. */
-		struct pollfd pfd[7] = {
+		struct pollfd pfd[9] = {
 		    {.fd = rs->notify_fd, .events = POLLIN},
 		    {.fd = rs->pidfd, .events = POLLIN},
 		    {.fd = rs->sync_fd, .events = POLLIN},
 		    {.fd = rs->out_fd[0], .events = POLLIN},
 		    {.fd = rs->out_fd[1], .events = POLLIN},
 		    {.fd = rs->out_fd[2], .events = POLLIN},
-		    {.fd = rs->cancelled ? -1 : rs->cancel_fd, .events = POLLIN}};
-		int n = poll(pfd, 7, poll_timeout(rs, next_tick));
+		    {.fd = rs->cancelled ? -1 : rs->cancel_fd, .events = POLLIN},
+		    {.fd = -1, .events = POLLOUT},
+		    {.fd = -1, .events = POLLOUT}};
+		for (int i = 0; i < 2 && relaying(rs, i); i++) {
+			if (!relay_room(&rs->relay[i]))
+				pfd[3 + i].fd = -1; /* the host's fd is behind: read no more */
+			if (relay_pending(&rs->relay[i]))
+				pfd[7 + i].fd = rs->relay[i].dest;
+		}
+		int n = poll(pfd, 9, poll_timeout(rs, next_tick));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -348,6 +363,9 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 			close(rs->sync_fd);
 			rs->sync_fd = -1;
 		}
+		for (int i = 0; i < 2; i++)
+			if (pfd[7 + i].revents)
+				relay_write_some(&rs->relay[i]);
 		for (int i = 0; i < 3; i++)
 			if (rs->out_fd[i] >= 0 && pfd[3 + i].revents && !handle_output(rs, i))
 				close_output(rs, i);
@@ -365,17 +383,26 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 		}
 	}
 	result->usage.wall_seconds = timespec_seconds_since(&rs->start);
-	/* Every writer is gone: drain what is left in the pipes. */
+	/* Every writer is gone: drain what is left in the pipes. What is
+	 * relayed now waits for the host's fds: the plugin is gone, nothing it
+	 * does can hold the limits up any more. */
 	for (int i = 0; i < 3; i++) {
 		if (rs->out_fd[i] >= 0)
 			fcntl(rs->out_fd[i], F_SETFL, O_NONBLOCK);
-		while (rs->out_fd[i] >= 0 && handle_output(rs, i)) {
+		for (;;) {
+			if (relaying(rs, i) && !relay_room(&rs->relay[i]))
+				relay_flush(&rs->relay[i]);
+			if (rs->out_fd[i] < 0 || !handle_output(rs, i))
+				break;
 			struct pollfd p = {.fd = rs->out_fd[i], .events = POLLIN};
 			if (poll(&p, 1, 0) <= 0)
 				break;
 		}
 		close_output(rs, i);
+		if (relaying(rs, i))
+			relay_flush(&rs->relay[i]);
 	}
+	report_lost_output(rs);
 	fill_result(rs, &si, &ru, result);
 	tree_sampler_free(&rs->sampler);
 	return 0;

@@ -1,0 +1,137 @@
+/* The non-blocking output relay (output_relay.h). How a write is kept from
+ * blocking depends on the destination, which the host chose:
+ * - pipes, FIFOs, sockets: pwritev2(RWF_NOWAIT), which writes what fits;
+ * - others that refuse RWF_NOWAIT (a terminal): poll said POLLOUT, and at
+ *   most RELAY_SMALL_WRITE bytes go at a time;
+ * - regular files and block devices: plain writes (they wait for the disk,
+ *   which no plugin can hold up). */
+#include "output_relay.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RELAY_SMALL_WRITE 256 /* a terminal's wakeup threshold */
+
+void relay_init(struct output_relay *r, int dest)
+{
+	memset(r, 0, sizeof(*r));
+	r->dest = dest;
+	struct stat st;
+	r->blocking_ok = fstat(dest, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+void relay_free(struct output_relay *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->start = r->len = 0;
+}
+
+size_t relay_room(const struct output_relay *r)
+{
+	return RELAY_CAPACITY - r->len;
+}
+
+bool relay_pending(const struct output_relay *r)
+{
+	return r->len > 0;
+}
+
+bool relay_push(struct output_relay *r, const char *data, size_t n)
+{
+	if (r->failed) {
+		r->lost += n;
+		return true;
+	}
+	if (!r->buf && !(r->buf = malloc(RELAY_CAPACITY))) {
+		r->lost += n;
+		return false;
+	}
+	if (r->start + r->len + n > RELAY_CAPACITY) {
+		memmove(r->buf, r->buf + r->start, r->len);
+		r->start = 0;
+	}
+	memcpy(r->buf + r->start + r->len, data, n);
+	r->len += n;
+	return true;
+}
+
+/* One write of the queue's head; SIGPIPE from a closed destination is kept
+ * from the host (blocked on this thread, consumed if raised). Returns what
+ * write returned, errno set. */
+static ssize_t write_head(struct output_relay *r, bool wait)
+{
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	struct iovec iov = {r->buf + r->start, r->len};
+	ssize_t n;
+	if (wait || r->blocking_ok) {
+		n = write(r->dest, iov.iov_base, iov.iov_len);
+	} else {
+		n = pwritev2(r->dest, &iov, 1, -1, RWF_NOWAIT);
+		if (n < 0 && errno == EOPNOTSUPP) /* POLLOUT: a small write fits */
+			n = write(r->dest, iov.iov_base,
+			          iov.iov_len < RELAY_SMALL_WRITE ? iov.iov_len
+			                                          : RELAY_SMALL_WRITE);
+	}
+	int e = errno;
+	if (n < 0 && e == EPIPE) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return n;
+}
+
+static void consumed(struct output_relay *r, size_t n)
+{
+	r->start += n;
+	r->len -= n;
+	if (r->len == 0)
+		r->start = 0;
+}
+
+static void give_up(struct output_relay *r, int error)
+{
+	r->failed = error ? error : EIO;
+	r->lost += r->len;
+	r->start = r->len = 0;
+}
+
+void relay_write_some(struct output_relay *r)
+{
+	if (!r->len)
+		return;
+	ssize_t n = write_head(r, false);
+	if (n > 0)
+		consumed(r, (size_t)n);
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		give_up(r, n == 0 ? EIO : errno);
+}
+
+void relay_flush(struct output_relay *r)
+{
+	while (r->len) {
+		ssize_t n = write_head(r, true);
+		if (n > 0) {
+			consumed(r, (size_t)n);
+		} else if (n < 0 && errno == EAGAIN) {
+			/* the host's fd is O_NONBLOCK: wait for it */
+			struct pollfd p = {.fd = r->dest, .events = POLLOUT};
+			poll(&p, 1, -1);
+		} else if (n == 0 || errno != EINTR) {
+			give_up(r, n == 0 ? EIO : errno);
+		}
+	}
+}
