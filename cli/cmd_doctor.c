@@ -38,6 +38,10 @@ int cmd_doctor(int argc, char **argv)
 	line("zygote for .so plugins", ks.landlock_abi >= 6 && ks.pidfd,
 	     ks.landlock_abi >= 6 ? "a forked process per call, each in a Landlock domain of its own"
 				  : "needs Landlock ABI 6: each call would be a fresh run");
+	line("cgroup v2 per-run accounting", ks.cgroup_v2_accounting,
+	     ks.cgroup_v2_accounting
+	         ? "cpu.stat counts children nobody waits for; cgroup.kill"
+	         : "no writable cgroup v2: CPU of short-lived children is sampled (bound: wall)");
 	line("cgroup v2 delegated", ks.cgroup_v2_delegated,
 	     ks.cgroup_v2_delegated ? "memory/pids controllers usable"
 				    : "not delegated: limits fall back to rlimits + supervisor");

@@ -298,7 +298,12 @@ typedef struct praxis_kernel_support {
 	bool pid_namespace;   /* a new pid namespace can be made here */
 	bool cgroup_v2_delegated;
 	bool running_as_root;
-	uint64_t reserved[PRAXIS_RESERVED_WORDS]; /* zeroed by the library */
+	/* since 0.x: each run may get a cgroup v2 of its own here (cpu.stat
+	 * counts every process's CPU, cgroup.kill ends them), no controller
+	 * needed: the host's cgroup is writable (root, or delegated) */
+	bool cgroup_v2_accounting;
+	uint8_t reserved_bytes[7];
+	uint64_t reserved[PRAXIS_RESERVED_WORDS - 1]; /* zeroed by the library */
 } praxis_kernel_support;
 
 PRAXIS_API void praxis_kernel_probe(praxis_kernel_support *ks);

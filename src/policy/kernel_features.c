@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup_place.h"
 #include "landlock.h"
 #include "praxis/praxis.h"
 
@@ -34,27 +35,21 @@ static bool try_clone(unsigned long flags)
 	return true;
 }
 
-static bool cgroup_delegated(void)
+/* The host's own cgroup v2 is writable, with the memory and pids
+ * controllers enabled for its children. */
+static bool cgroup_delegated(const char *place)
 {
-	/* A writable cgroup of our own with memory and pids controllers. */
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	char line[4096], path[4200];
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", place);
+	FILE *c = fopen(path, "re");
 	bool ok = false;
-	if (!f)
-		return false;
-	if (fgets(line, sizeof(line), f) && strncmp(line, "0::", 3) == 0) {
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.subtree_control", line + 3);
-		FILE *c = fopen(path, "re");
-		if (c) {
-			char ctl[512] = "";
-			if (fgets(ctl, sizeof(ctl), c))
-				ok = strstr(ctl, "memory") && strstr(ctl, "pids") &&
-				     access(path, W_OK) == 0;
-			fclose(c);
-		}
+	if (c) {
+		char ctl[512] = "";
+		if (fgets(ctl, sizeof(ctl), c))
+			ok =
+			    strstr(ctl, "memory") && strstr(ctl, "pids") && access(path, W_OK) == 0;
+		fclose(c);
 	}
-	fclose(f);
 	return ok;
 }
 
@@ -76,5 +71,8 @@ void praxis_kernel_probe(praxis_kernel_support *ks)
 	ks->running_as_root = geteuid() == 0;
 	ks->user_namespaces = try_clone(CLONE_NEWUSER);
 	ks->pid_namespace = try_clone(CLONE_NEWPID | (ks->running_as_root ? 0 : CLONE_NEWUSER));
-	ks->cgroup_v2_delegated = cgroup_delegated();
+	char place[4096], why[256];
+	ks->cgroup_v2_accounting =
+	    cgroup_place_for_runs(place, sizeof(place), why, sizeof(why)) == 0;
+	ks->cgroup_v2_delegated = ks->cgroup_v2_accounting && cgroup_delegated(place);
 }

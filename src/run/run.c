@@ -211,15 +211,16 @@ uint64_t run_new_id(void)
 }
 
 static void audit_start(const praxis_sandbox *sb, struct audit_sink *sink, const char *exec_path,
-                        bool notify)
+                        bool notify, const char *accounting)
 {
-	char reason[1024];
-	snprintf(reason, sizeof(reason), "capabilities: %s; enforcement: %s%s, seccomp, %s%s%s",
+	char reason[6000];
+	snprintf(reason, sizeof(reason),
+	         "capabilities: %s; enforcement: %s%s, seccomp, %s%s; cpu accounting: %s%s",
 	         sb->caps_text ? sb->caps_text : "?",
 	         sb->use_landlock ? "landlock abi " : "no landlock",
 	         sb->use_landlock ? (char[]){(char)('0' + sb->landlock.abi % 10), 0} : "",
 	         sb->clone_flags & CLONE_NEWPID ? "pid namespace" : "process group",
-	         notify ? ", audit via seccomp notification" : "",
+	         notify ? ", audit via seccomp notification" : "", accounting,
 	         sb->degradations.n ? "; DEGRADED" : "");
 	audit_emit(sink, 0, "run.start", exec_path, true, reason);
 	for (size_t i = 0; i < sb->withheld.n; i++)
@@ -268,6 +269,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	                       .relay = {{.dest = -1}, {.dest = -1}}};
 	int out_write[3] = {-1, -1, -1};
 	struct notify_ctx nc = {.fd = -1};
+	struct run_cgroup cgroup = {.dir_fd = -1, .stat_fd = -1};
 	struct audit_sink sink = {.plugin = sb->plugin_name,
 	                          .run_id = run_new_id(),
 	                          .level = sandbox_audit_level(sb, opts->collect_audit),
@@ -366,9 +368,39 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	    .host_pid = getpid(),
 	    .host_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0),
 	};
-	audit_start(sb, &sink, exec_path, audit);
+	char accounting[4400];
+	if (sb->cgroup_parent) {
+		int e = run_cgroup_create(&cgroup, sb->cgroup_parent, sink.run_id);
+		if (e == 0)
+			snprintf(accounting, sizeof(accounting), "cgroup v2 (%s/cpu.stat)",
+			         cgroup.path);
+		else
+			snprintf(accounting, sizeof(accounting),
+			         "sampled (creating a cgroup under %s failed: %s)",
+			         sb->cgroup_parent, strerror(-e));
+	} else {
+		snprintf(accounting, sizeof(accounting), "sampled (cgroup v2: %s)", sb->cgroup_why);
+	}
+	audit_start(sb, &sink, exec_path, audit, accounting);
 	clock_gettime(CLOCK_MONOTONIC, &rs.start);
-	r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
+	if (cgroup.dir_fd >= 0) {
+		r = spawn_child_in_cgroup(sb->clone_flags, &plan, cgroup.dir_fd, &rs.pidfd,
+		                          &rs.pid);
+		if (r < 0) {
+			/* the kernel would not start it there: sampled, and said */
+			char why[160];
+			snprintf(why, sizeof(why),
+			         "cloning into the run's cgroup failed (%s): CPU is sampled",
+			         strerror(-r));
+			audit_emit(&sink, 0, "run.accounting", cgroup.path, false, why);
+			run_cgroup_remove(&cgroup);
+			r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
+		} else {
+			rs.cgroup = &cgroup;
+		}
+	} else {
+		r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
+	}
 	if (plan.host_pidfd >= 0)
 		close(plan.host_pidfd);
 	close(sync[1]);
@@ -432,6 +464,7 @@ out:
 	}
 	if (r < 0)
 		praxis_result_release(result);
+	run_cgroup_remove(&cgroup); /* when supervise() did not get to it */
 	notify_release(&nc);
 	if (rs.sync_fd >= 0)
 		close(rs.sync_fd);

@@ -11,6 +11,7 @@
 #include "net_policy.h"
 #include "notify.h"
 #include "output_relay.h"
+#include "run_cgroup.h"
 #include "seccomp_filter.h"
 #include "strv.h"
 #include "tree_sampler.h"
@@ -50,6 +51,11 @@ struct praxis_sandbox {
 	uid_t uid;
 	gid_t gid;
 	void *child_stack; /* the plugin process's stack before exec (CLONE_VM) */
+	/* Where each run's cgroup goes (CPU of children nobody waits for is
+	 * counted there): set when a CPU limit meets system.subprocess and the
+	 * host may create cgroups; else NULL and CGROUP_WHY says why. */
+	char *cgroup_parent;
+	char cgroup_why[256];
 	struct child_rlimit rlimits[MAX_RLIMITS];
 	size_t n_rlimits;
 	/* A zygote's sandbox (set by zygote.c before its one run): who may
@@ -72,6 +78,10 @@ int sandbox_notify_filter(praxis_sandbox *sb, const struct bpf_program **ret, pr
 /* spawn.c: clone the child into CLONE_FLAGS (namespaces) with a pidfd. */
 int spawn_child(unsigned long clone_flags, const struct child_plan *plan, int *ret_pidfd,
                 pid_t *ret_pid);
+/* The same, the child starting in the cgroup CGROUP_FD (>= 0). -EOPNOTSUPP
+ * when clone3 is not available (inside another sandbox). */
+int spawn_child_in_cgroup(unsigned long clone_flags, const struct child_plan *plan, int cgroup_fd,
+                          int *ret_pidfd, pid_t *ret_pid);
 
 /* supervise.c: the per-run event loop. */
 /* Bound of the environment.write hand-back channel (fd 3), and of a name. */
@@ -113,6 +123,7 @@ struct run_state {
 	struct output_buffer captured[3];
 	uint64_t output_bytes;
 	struct tree_sampler sampler;
+	struct run_cgroup *cgroup; /* NULL: CPU is sampled only */
 	uint64_t peak_rss;
 	uint64_t peak_tasks;
 	double tree_cpu;

@@ -206,6 +206,36 @@ static void close_output(struct run_state *rs, int i)
 	rs->out_fd[i] = -1;
 }
 
+/* The run's cgroup counts every process that was ever in it, also those
+ * the sampler never saw: the larger figure is the true one. */
+static void cgroup_cpu(struct run_state *rs, struct tree_usage *u)
+{
+	uint64_t usage, user;
+	if (!rs->cgroup || run_cgroup_cpu(rs->cgroup, &usage, &user) < 0)
+		return;
+	if ((double)usage / 1e6 > u->cpu_seconds) {
+		u->cpu_seconds = (double)usage / 1e6;
+		u->user_seconds = (double)user / 1e6;
+	}
+}
+
+/* The end of a run with a cgroup: its last CPU figure, then it goes. */
+static void finish_cgroup(struct run_state *rs)
+{
+	if (!rs->cgroup)
+		return;
+	run_cgroup_kill(rs->cgroup);
+	struct tree_usage u = {.cpu_seconds = rs->tree_cpu, .user_seconds = rs->tree_user};
+	cgroup_cpu(rs, &u);
+	rs->tree_cpu = u.cpu_seconds;
+	rs->tree_user = u.user_seconds;
+	char path[sizeof(rs->cgroup->path)];
+	snprintf(path, sizeof(path), "%s", rs->cgroup->path);
+	if (run_cgroup_remove(rs->cgroup) < 0)
+		audit_emit(rs->sink, 0, "run.accounting", path, false,
+		           "the run's cgroup could not be removed (a process of it lives on?)");
+}
+
 static void sample_tree(struct run_state *rs)
 {
 	struct tree_usage u;
@@ -216,6 +246,7 @@ static void sample_tree(struct run_state *rs)
 		rs->peak_rss = u.rss_bytes;
 	if (u.tasks > rs->peak_tasks)
 		rs->peak_tasks = u.tasks;
+	cgroup_cpu(rs, &u);
 	/* Monotonic: samples taken while the tree is dying see fewer members. */
 	if (u.cpu_seconds > rs->tree_cpu) {
 		rs->tree_cpu = u.cpu_seconds;
@@ -383,6 +414,7 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 		}
 	}
 	result->usage.wall_seconds = timespec_seconds_since(&rs->start);
+	finish_cgroup(rs);
 	/* Every writer is gone: drain what is left in the pipes. What is
 	 * relayed now waits for the host's fds: the plugin is gone, nothing it
 	 * does can hold the limits up any more. */

@@ -1,0 +1,32 @@
+#ifndef PRAXIS_RUN_CGROUP_H
+#define PRAXIS_RUN_CGROUP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup_place.h"
+
+/* A cgroup v2 of the run's own, where the host may create one (a delegated
+ * subtree, or any cgroup when the host is root): the kernel counts the CPU
+ * of every process that was ever in it (cpu.stat), also of children reaped
+ * without anyone waiting for them, and kills them all at once
+ * (cgroup.kill). Both are core cgroup v2 files: no controller needed. The
+ * run's first process is cloned into it (CLONE_INTO_CGROUP), so nothing of
+ * the plugin ever runs outside. Only cgroups the run created are touched. */
+struct run_cgroup {
+	int dir_fd;  /* -1: none */
+	int stat_fd; /* cpu.stat, re-read from offset 0 */
+	char path[4096];
+};
+
+/* Create PARENT/praxis-<pid>-<RUN_ID>. 0 or -errno. */
+int run_cgroup_create(struct run_cgroup *cg, const char *parent, uint64_t run_id);
+/* CPU used by every process that was ever in it, microseconds. */
+int run_cgroup_cpu(const struct run_cgroup *cg, uint64_t *usage_usec, uint64_t *user_usec);
+/* Kill every process in it (cgroup.kill). */
+int run_cgroup_kill(const struct run_cgroup *cg);
+/* Kill what is left, wait (at most ~1 s) until it is empty, remove it.
+ * 0, or -errno when the directory had to be left behind. */
+int run_cgroup_remove(struct run_cgroup *cg);
+
+#endif
