@@ -984,6 +984,71 @@ static int op_stdout_stall(long mb)
 	return ok();
 }
 
+static long long fill_nonblocking(int fd, size_t chunk)
+{
+	static char buf[65536];
+	long long total = 0;
+	ssize_t k;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while ((k = write(fd, buf, chunk)) > 0)
+		total += k;
+	return total;
+}
+
+/* pin-kernel unix|pipe|tcp N RAISE: N socketpairs, pipes or loopback TCP
+ * connections (to a listener of our own), their queues filled, with RAISE
+ * the buffers asked up first (SO_SNDBUF/SO_RCVBUF 4 MiB, F_SETPIPE_SZ
+ * 1 MiB). Kernel memory no RSS shows (issue 10). Prints "QUEUED BYTES",
+ * then holds it for a second. */
+static int op_pin_kernel(const char *kind, long n, long raise)
+{
+	long long queued = 0;
+	int big = 4 << 20, listener = -1;
+	struct sockaddr_in in = {.sin_family = AF_INET};
+	socklen_t len = sizeof(in);
+	if (strcmp(kind, "tcp") == 0) {
+		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (listener < 0 || bind(listener, (struct sockaddr *)&in, sizeof(in)) < 0 ||
+		    listen(listener, 4096) < 0 ||
+		    getsockname(listener, (struct sockaddr *)&in, &len) < 0)
+			return fail_errno(errno);
+	}
+	for (long i = 0; i < n; i++) {
+		int fd[2];
+		if (strcmp(kind, "pipe") == 0) {
+			if (pipe2(fd, O_CLOEXEC) < 0)
+				break;
+			if (raise)
+				fcntl(fd[1], F_SETPIPE_SZ, 1 << 20);
+			queued += fill_nonblocking(fd[1], 65536);
+			continue;
+		}
+		if (strcmp(kind, "unix") == 0) {
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) < 0)
+				break;
+		} else {
+			fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd[0] < 0 || connect(fd[0], (struct sockaddr *)&in, sizeof(in)) < 0)
+				break;
+			fd[1] = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+			if (fd[1] < 0)
+				break;
+		}
+		for (int j = 0; j < 2; j++) {
+			if (raise) {
+				setsockopt(fd[j], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+				setsockopt(fd[j], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+			}
+			queued += fill_nonblocking(fd[j], 65536);
+		}
+	}
+	printf("QUEUED %lld\n", queued);
+	fflush(stdout);
+	sleep_seconds(1.0);
+	return 0;
+}
+
 static void child_alloc(long mb, long hold_ms)
 {
 	if (alloc_touch(mb, 16) < 0)
@@ -1922,6 +1987,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-alloc") == 0) {
 		NEED(3);
 		return fork_children((int)number(a[0]), child_alloc, number(a[1]), number(a[2]));
+	} else if (strcmp(op, "pin-kernel") == 0) {
+		NEED(3);
+		return op_pin_kernel(a[0], number(a[1]), number(a[2]));
 	} else if (strcmp(op, "stdout-stall") == 0) {
 		NEED(1);
 		return op_stdout_stall(number(a[0]));

@@ -385,6 +385,68 @@ PTEST(limits, cpu_of_short_autoreaped_children_is_counted_in_a_delegated_cgroup)
 	          strerror(errno));
 }
 
+/* ---- kernel memory: socket and pipe queues (issue 10) ----
+ * Queues are kernel memory no process's RSS shows. The control fills more
+ * than the run's memory limit; in the sandbox every socket is made with
+ * bounded buffers, raises are clamped, pipes stay at 64 KiB and each socket
+ * and pipe is charged against the limit: the run either keeps under the
+ * limit or is ended by it. */
+static long long queued_of(const char *out)
+{
+	const char *q = strstr(out, "QUEUED ");
+	return q ? atoll(q + 7) : -1;
+}
+
+static void pin_kernel(bool nobody, const char *kind, const char *n, const char *raise,
+                       const char *cap)
+{
+	struct xspec x = limited(nobody);
+	x.limits.memory_bytes = 64 * MiB;
+	x.limits.wall_seconds = 20;
+	if (cap)
+		spec_allow(&x.s, cap, NULL);
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"pin-kernel", kind, n, raise, NULL}, &plain);
+	long long control = queued_of(plain.out);
+	cr_assert_gt(control, (long long)(64 * MiB), "control %s %s raise %s queued %lld: %s", kind,
+	             n, raise, control, describe(&plain));
+	struct xrun o;
+	XPROBE(&x, &o, "pin-kernel", kind, n, raise);
+	long long queued = queued_of(o.out);
+	fprintf(
+	    stderr,
+	    "pin-kernel %s x%s raise %s (%s): control queued %lld MiB; sandboxed %lld MiB, %s\n",
+	    kind, n, raise, nobody ? "65534" : "root", control >> 20,
+	    queued < 0 ? -1 : queued >> 20,
+	    o.status == PRAXIS_LIMIT ? praxis_limit_name(o.limit) : "no limit");
+	xassert_ran(&o);
+	cr_assert(o.status == PRAXIS_LIMIT ? o.limit == PRAXIS_LIMIT_MEMORY
+	                                   : queued >= 0 && queued < (long long)(48 * MiB),
+	          "%s queues held %lld bytes under a 64 MiB limit: %s", kind, queued,
+	          xdescribe(&o));
+	xrun_free(&o);
+}
+
+BOTH(limits, socketpair_queues_are_bounded)
+{
+	pin_kernel(nobody, "unix", "500", "0", NULL);
+}
+
+BOTH(limits, socketpair_buffer_raises_are_clamped)
+{
+	pin_kernel(nobody, "unix", "40", "1", NULL);
+}
+
+BOTH(limits, pipe_queues_are_bounded)
+{
+	pin_kernel(nobody, "pipe", "480", "1", NULL);
+}
+
+BOTH(limits, tcp_queues_are_bounded)
+{
+	pin_kernel(nobody, "tcp", "100", "0", "network.socket");
+}
+
 /* ---- wall clock ---- */
 
 BOTH(limits, sleep_ends_with_wall_status)

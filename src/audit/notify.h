@@ -25,6 +25,9 @@ struct notify_ctx {
 	pid_t init_pid; /* the plugin's first process, whose /proc/<pid> is readable */
 	unsigned long execs;
 	struct audit_sink *sink;
+	/* policy->buffers: what SO_SNDBUF and SO_RCVBUF are set to on the
+	 * sockets the supervisor creates, and the most they may be set to */
+	int sock_buf;
 	/* A zygote's run: may PID create a process now? NULL: no gate. WHY
 	 * gets the reason when not. */
 	bool (*process_gate)(void *ctx, pid_t pid, char *why, size_t size);

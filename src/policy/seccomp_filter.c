@@ -11,6 +11,7 @@
 #include "seccomp_filter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -61,6 +62,29 @@ static int deny_named(struct builder *b, const char *const *names)
 	return 0;
 }
 
+/* With buffers: the supervisor creates every socket (with bounded buffers)
+ * and sets buffer sizes itself (clamped). Notified even where a deny rule
+ * of the same syscall answers an errno first: libseccomp lets ERRNO win. */
+static int add_buffer_rules(struct builder *b)
+{
+	if (!b->o->buffers)
+		return 0;
+	int r;
+	if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socket), 0)) < 0 ||
+	    (r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socketpair), 0)) < 0)
+		return r;
+	unsigned n;
+	const struct sockopt_id *opts = syscall_policy_buffer_sockopts(&n);
+	for (unsigned i = 0; i < n; i++) {
+		struct scmp_arg_cmp c[2] = {SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, opts[i].level),
+		                            SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32, opts[i].name)};
+		if ((r = seccomp_rule_add_array(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(setsockopt), 2,
+		                                c)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* decide_setsockopt(), enumerated: each (level, name) pair it refuses. */
 static int add_setsockopt_rules(struct builder *b)
 {
@@ -86,7 +110,7 @@ static int add_socket_rules(struct builder *b)
 			return r;
 		if (decide_listen(b->o) && (r = deny(b, SCMP_SYS(listen), EPERM, 0, NULL)) < 0)
 			return r;
-		if ((r = add_setsockopt_rules(b)) < 0)
+		if ((r = add_setsockopt_rules(b)) < 0 || (r = add_buffer_rules(b)) < 0)
 			return r;
 		return seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socketpair), 0);
 	}
@@ -95,7 +119,7 @@ static int add_socket_rules(struct builder *b)
 		return r;
 	if (decide_listen(b->o) && (r = deny(b, SCMP_SYS(listen), EPERM, 0, NULL)) < 0)
 		return r;
-	if ((r = add_setsockopt_rules(b)) < 0)
+	if ((r = add_setsockopt_rules(b)) < 0 || (r = add_buffer_rules(b)) < 0)
 		return r;
 	if (decide_socket(b->o, AF_INET, SOCK_STREAM, 0) != 0)
 		return deny(b, sock, EPERM, 0, NULL);
@@ -185,6 +209,13 @@ static int add_misc_rules(struct builder *b)
 		if ((r = deny(b, SCMP_SYS(ioctl), EPERM, 1, &c)) < 0)
 			return r;
 	}
+	/* Pipe buffers no RSS shows: none larger than the default 64 KiB (a
+	 * 64-bit comparison: any value whose low 32 bits, which the kernel
+	 * reads, are above the bound is above it too). */
+	struct scmp_arg_cmp pipe_size[2] = {SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, F_SETPIPE_SZ),
+	                                    SCMP_A2(SCMP_CMP_GT, MAX_PIPE_BYTES)};
+	if ((r = deny(b, SCMP_SYS(fcntl), EPERM, 2, pipe_size)) < 0)
+		return r;
 	struct scmp_arg_cmp listener = SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 	                                       SECCOMP_FILTER_FLAG_NEW_LISTENER);
 	if ((r = deny(b, SCMP_SYS(seccomp), EPERM, 1, &listener)) < 0)
@@ -305,7 +336,8 @@ unsigned seccomp_options_key(const struct seccomp_options *o)
 {
 	return (unsigned)o->subprocess | (unsigned)o->net_socket << 1 | (unsigned)o->net_http << 2 |
 	       (unsigned)o->pid_namespace << 3 | (unsigned)o->metadata << 4 |
-	       (unsigned)o->notify << 5 | (unsigned)o->notify_net << 6 | (unsigned)o->zygote << 7;
+	       (unsigned)o->notify << 5 | (unsigned)o->notify_net << 6 | (unsigned)o->zygote << 7 |
+	       (unsigned)o->buffers << 8;
 }
 
 bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
@@ -318,6 +350,7 @@ bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
 	    .metadata = key & 16,
 	    .notify = key & 32,
 	    .notify_net = key & 64,
+	    .buffers = key & 256,
 	};
 	/* notify_net is exactly "network.http without network.socket"; zygote
 	 * variants are compiled when a zygote starts, not prebuilt */

@@ -17,6 +17,9 @@ struct seccomp_options {
 	bool zygote;        /* a .so plugin's zygote: process creation allowed (with
 	                       subprocess), shared anonymous memory refused: pages
 	                       the zygote keeps and calls fill would be in no RSS */
+	bool buffers;       /* socket(), socketpair() and socket buffer sizes go to the
+	                       supervisor, which creates sockets with bounded buffers:
+	                       kernel memory no RSS shows (docs/limits in SECURITY.md) */
 };
 
 struct bpf_program {
@@ -31,7 +34,7 @@ int seccomp_build(const struct seccomp_options *o, struct bpf_program *p, praxis
 int seccomp_compile(const struct seccomp_options *o, struct bpf_program *p, praxis_error *err);
 
 /* Options as a small integer, for the build-time table. */
-#define SECCOMP_OPTION_KEYS 256
+#define SECCOMP_OPTION_KEYS 512
 unsigned seccomp_options_key(const struct seccomp_options *o);
 /* False for combinations the library never builds. */
 bool seccomp_options_from_key(unsigned key, struct seccomp_options *o);

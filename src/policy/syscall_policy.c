@@ -1,6 +1,7 @@
 #include "syscall_policy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -231,6 +232,24 @@ const struct sockopt_id *syscall_policy_route_sockopts(unsigned *n)
 {
 	*n = sizeof(route_sockopts) / sizeof(*route_sockopts);
 	return route_sockopts;
+}
+
+static const struct sockopt_id buffer_sockopts[] = {
+    {1, 7, "SO_SNDBUF"},
+    {1, 8, "SO_RCVBUF"},
+    {1, 32, "SO_SNDBUFFORCE"},
+    {1, 33, "SO_RCVBUFFORCE"},
+};
+
+const struct sockopt_id *syscall_policy_buffer_sockopts(unsigned *n)
+{
+	*n = sizeof(buffer_sockopts) / sizeof(*buffer_sockopts);
+	return buffer_sockopts;
+}
+
+int decide_fcntl(uint64_t cmd, uint64_t arg)
+{
+	return LOW32(cmd) == F_SETPIPE_SZ && arg > MAX_PIPE_BYTES ? EPERM : 0;
 }
 
 const uint64_t *syscall_policy_denied_ioctls(unsigned *n)

@@ -33,6 +33,13 @@ struct sockopt_id {
 int decide_setsockopt(const struct seccomp_options *o, uint64_t level, uint64_t name);
 /* Those options (for the BPF builder and the log's labels); N set. */
 const struct sockopt_id *syscall_policy_route_sockopts(unsigned *n);
+/* The socket buffer size options (SO_SNDBUF, SO_RCVBUF and their FORCE
+ * variants), which the supervisor sets itself, clamped, with buffers. */
+const struct sockopt_id *syscall_policy_buffer_sockopts(unsigned *n);
+
+/* fcntl: F_SETPIPE_SZ above MAX_PIPE_BYTES is refused. */
+#define MAX_PIPE_BYTES 65536
+int decide_fcntl(uint64_t cmd, uint64_t arg);
 
 /* Metadata-changing syscalls Landlock does not cover (chmod, chown,
  * xattr, utimes), allowed only when filesystem.write covers everything. */

@@ -171,7 +171,11 @@ static int plugin_main(void *arg)
 	if (plan->landlock &&
 	    (r = landlock_apply(plan->landlock, plan->extra_rules, plan->n_extra_rules)) < 0)
 		fail(plan, STEP_LANDLOCK, -r);
-	if ((r = seccomp_apply(plan->bpf, plan->seccomp_flags)) < 0)
+	r = seccomp_apply(plan->bpf, plan->seccomp_flags);
+	if (r == -EPERM && plan->bpf_without_listener)
+		/* inside another sandbox that keeps listeners to itself */
+		r = seccomp_apply(plan->bpf_without_listener, 0);
+	if (r < 0)
 		fail(plan, STEP_SECCOMP, -r);
 	if (r > 0)
 		hand_over_listener(plan, r);

@@ -65,6 +65,9 @@ struct child_plan {
 	size_t n_extra_rules;
 	const struct bpf_program *bpf;
 	unsigned int seccomp_flags;
+	/* Loaded instead, without a listener, when the kernel refuses one and
+	 * the listener was only for socket buffers; NULL: no such fallback. */
+	const struct bpf_program *bpf_without_listener;
 	void *stack; /* for the plugin process, cloned with CLONE_VM */
 	size_t stack_size;
 	const char *exec_path;

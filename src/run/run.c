@@ -279,8 +279,9 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	bool audit = sink.level != PRAXIS_AUDIT_OFF;
 	/* network.http is enforced through notifications even without audit. */
 	/* So is the exec-once rule of a plugin without system.subprocess. */
-	bool notify = audit || sb->seccomp_opts.notify_net || sb->seccomp_opts.zygote ||
-	              !sb->seccomp_opts.subprocess;
+	bool needs_listener = audit || sb->seccomp_opts.notify_net || sb->seccomp_opts.zygote ||
+	                      !sb->seccomp_opts.subprocess;
+	bool notify = needs_listener || sb->seccomp_opts.buffers;
 	result->run_id = sink.run_id;
 	int r = program_resolve(opts->argv[0], sb->search_path, &exec_path, err);
 	if (r < 0)
@@ -304,6 +305,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		nc.n_extra = er.n;
 		nc.http = sb->http_enforced ? &sb->http : NULL;
 		nc.sink = &sink;
+		nc.sock_buf = sb->sock_buf;
 		nc.process_gate = sb->process_gate;
 		nc.process_gate_ctx = sb->process_gate_ctx;
 		rs.notify = &nc;
@@ -338,6 +340,9 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 		out_write[2] = p[1];
 	}
 	rs.limits = sb->limits;
+	rs.listener_optional = notify && !needs_listener;
+	rs.sock_charge = sb->sock_charge;
+	rs.pipe_charge = sb->pipe_charge;
 	struct child_plan plan = {
 	    .stdio = {stdio[0], stdio[1], stdio[2]},
 	    .sync_fd = sync[1],
@@ -354,6 +359,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	    .extra_rules = er.rules,
 	    .n_extra_rules = er.n,
 	    .bpf = bpf,
+	    .bpf_without_listener = notify && !needs_listener ? &sb->bpf_unbuffered : NULL,
 	    /* WAIT_KILLABLE_RECV: a signal to a plugin blocked in a
 	     * notification cannot make it send the same one twice. */
 	    .seccomp_flags =

@@ -204,6 +204,29 @@ static void plan_cgroup(praxis_sandbox *sb)
 		sb->cgroup_parent = strdup(parent);
 }
 
+/* Sockets' and pipes' queues are kernel memory no RSS shows. With a memory
+ * limit the supervisor creates every socket with SO_SNDBUF = SO_RCVBUF =
+ * sock_buf (the kernel doubles it: each queue holds at most 2 x sock_buf),
+ * pipes stay at 64 KiB, and every socket and pipe the tree holds is charged
+ * what it can then pin: a socket's send and receive queues (4 x sock_buf,
+ * plus an skb's slack), a full pipe's pages and their bookkeeping
+ * (measured: ~100 KiB). sock_buf scales with the limit: 1 GiB gives 128 KiB
+ * (256 KiB windows), 64 MiB gives 8 KiB. */
+static void plan_kernel_buffers(praxis_sandbox *sb)
+{
+	uint64_t m = sb->limits.memory_bytes;
+	if (!m)
+		return;
+	uint64_t buf = m / 8192;
+	if (buf < 8192)
+		buf = 8192;
+	if (buf > 262144)
+		buf = 262144;
+	sb->sock_buf = (int)(buf & ~1023ULL);
+	sb->sock_charge = 4 * (uint64_t)sb->sock_buf + 8192;
+	sb->pipe_charge = 104 * 1024;
+}
+
 static void plan_rlimits(praxis_sandbox *sb)
 {
 	const praxis_limits *l = &sb->limits;
@@ -280,6 +303,7 @@ static int plan_identity(praxis_sandbox *sb, const praxis_config *cfg, praxis_er
 	                           (sb->clone_flags & CLONE_NEWUSER);
 	plan_rlimits(sb);
 	plan_cgroup(sb);
+	plan_kernel_buffers(sb);
 	return 0;
 }
 
@@ -349,11 +373,20 @@ int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, pra
 	    .net_http = sb->caps.net_http,
 	    .pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,
 	    .notify_net = sb->http_enforced,
+	    /* not for a zygote's run yet: its supervisor (zygote_call.c)
+	     * keeps to what it knows */
+	    .buffers = sb->sock_buf > 0 && !zygote,
 	    .metadata = sb->caps.fs_write.granted &&
 	                (sb->caps.fs_write.whole || sb->caps.fs_write.items.n == 0),
 	};
 	if ((r = seccomp_build(&sb->seccomp_opts, &sb->bpf, err)) < 0)
 		goto fail;
+	if (sb->seccomp_opts.buffers) {
+		struct seccomp_options plain = sb->seccomp_opts;
+		plain.buffers = false;
+		if ((r = seccomp_build(&plain, &sb->bpf_unbuffered, err)) < 0)
+			goto fail;
+	}
 	sb->notify_opts = sb->seccomp_opts;
 	sb->notify_opts.notify = true;
 	pthread_mutex_init(&sb->notify_lock, NULL);
@@ -383,6 +416,7 @@ void praxis_sandbox_free(praxis_sandbox *sb)
 	caps_clear(&sb->caps);
 	landlock_plan_free(&sb->landlock);
 	bpf_program_free(&sb->bpf);
+	bpf_program_free(&sb->bpf_unbuffered);
 	bpf_program_free(&sb->bpf_notify);
 	free(sb->caps_text);
 	http_policy_free(&sb->http);

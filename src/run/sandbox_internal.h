@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "audit.h"
+#include "fd_census.h"
 #include "capability.h"
 #include "child.h"
 #include "landlock.h"
@@ -30,6 +31,10 @@ struct praxis_sandbox {
 	struct landlock_plan landlock;
 	struct seccomp_options seccomp_opts;
 	struct bpf_program bpf; /* enforcement only (audit off) */
+	/* the same without the socket-buffer rules: for a host inside another
+	 * sandbox that refuses it a seccomp listener (the outer one creates
+	 * its sockets then, with its bounds); empty without buffers */
+	struct bpf_program bpf_unbuffered;
 	struct seccomp_options notify_opts;
 	struct bpf_program bpf_notify; /* with audit notifications; built on first need */
 	pthread_mutex_t notify_lock;
@@ -56,6 +61,11 @@ struct praxis_sandbox {
 	 * host may create cgroups; else NULL and CGROUP_WHY says why. */
 	char *cgroup_parent;
 	char cgroup_why[256];
+	/* Kernel memory of sockets and pipes (plan_kernel_buffers): what the
+	 * supervisor sets SO_SNDBUF/SO_RCVBUF to, and what each socket and
+	 * pipe is charged against the memory limit; 0 without a memory limit. */
+	int sock_buf;
+	uint64_t sock_charge, pipe_charge;
 	struct child_rlimit rlimits[MAX_RLIMITS];
 	size_t n_rlimits;
 	/* A zygote's sandbox (set by zygote.c before its one run): who may
@@ -124,6 +134,13 @@ struct run_state {
 	uint64_t output_bytes;
 	struct tree_sampler sampler;
 	struct run_cgroup *cgroup; /* NULL: CPU is sampled only */
+	bool listener_optional; /* wanted only for socket buffers (child.c) */
+	/* what a socket and a pipe take of the memory limit; the last census
+	 * of them (distinct objects), when, and the fds there were then */
+	uint64_t sock_charge, pipe_charge;
+	struct fd_census census;
+	double next_census;
+	uint64_t census_bytes, census_fds;
 	uint64_t peak_rss;
 	uint64_t peak_tasks;
 	double tree_cpu;

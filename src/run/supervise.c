@@ -71,8 +71,16 @@ static bool handle_sync(struct run_state *rs, praxis_error *err)
 	ssize_t n = read(rs->sync_fd, &msg, sizeof(msg));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return true;
-	if (n != (ssize_t)sizeof(msg))
-		return false; /* EOF: exec succeeded (CLOEXEC) or the child died */
+	if (n != (ssize_t)sizeof(msg)) {
+		/* EOF: exec succeeded (CLOEXEC) or the child died */
+		if (rs->listener_optional && rs->notify_fd < 0 && !rs->setup_step)
+			audit_emit(rs->sink, rs->pid, "run.not_enforced", "socket buffer bounds",
+			           false,
+			           "the host is inside another sandbox that refuses it a seccomp "
+			           "listener: sockets are made with the kernel's buffer sizes (the "
+			           "outer sandbox's bounds apply)");
+		return false;
+	}
 	if (msg.kind == CHILD_MSG_ERROR) {
 		rs->setup_step = msg.step;
 		rs->setup_errno = msg.error;
@@ -236,6 +244,39 @@ static void finish_cgroup(struct run_state *rs)
 		           "the run's cgroup could not be removed (a process of it lives on?)");
 }
 
+/* Kernel memory the tree's sockets and pipes can pin, bounded by how they
+ * were made (sandbox.c, plan_kernel_buffers). Cheap while far from the
+ * limit: every fd at the larger charge. When that would reach the limit,
+ * the distinct sockets and pipes are counted (fds shared by fork or dup
+ * count once), every 50 ms (up to 250 ms when counting is slow), and
+ * scaled by the fds opened since until the next count. */
+static uint64_t pinnable_bytes(struct run_state *rs, const struct tree_usage *u)
+{
+	uint64_t per_fd = rs->sock_charge > rs->pipe_charge ? rs->sock_charge : rs->pipe_charge;
+	uint64_t naive = u->fds * per_fd, limit = rs->limits.memory_bytes;
+	if (!limit || u->rss_bytes + naive <= limit || rs->sampler.n < 2)
+		return naive;
+	double now = timespec_seconds_since(&rs->start);
+	if (now >= rs->next_census) {
+		struct fd_objects o;
+		if (fd_census_count(&rs->census, rs->sampler.queue + 1, rs->sampler.n - 1, &o) ==
+		    0) {
+			rs->census_bytes = o.sockets * rs->sock_charge + o.pipes * rs->pipe_charge;
+			rs->census_fds = u->fds;
+		} else {
+			rs->census_bytes = naive;
+			rs->census_fds = u->fds;
+		}
+		double took = timespec_seconds_since(&rs->start) - now, wait = 20 * took;
+		rs->next_census = now + (wait < 0.05 ? 0.05 : wait > 0.25 ? 0.25 : wait);
+	}
+	if (u->fds <= rs->census_fds || !rs->census_fds)
+		return rs->census_bytes;
+	/* more fds since: as many more objects, in proportion (a fork's
+	 * copies would be charged in full forever otherwise) */
+	return (uint64_t)((double)rs->census_bytes * (double)u->fds / (double)rs->census_fds);
+}
+
 static void sample_tree(struct run_state *rs)
 {
 	struct tree_usage u;
@@ -262,10 +303,17 @@ static void sample_tree(struct run_state *rs)
 		    "the plugin's zygote misbehaved: it was killed, the plugin runs fresh from "
 		    "now on");
 	}
-	char what[64];
-	if (l->memory_bytes && u.rss_bytes > l->memory_bytes) {
-		snprintf(what, sizeof(what), "memory %llu bytes",
-		         (unsigned long long)l->memory_bytes);
+	char what[160];
+	uint64_t pinnable = pinnable_bytes(rs, &u);
+	if (l->memory_bytes && u.rss_bytes + pinnable > l->memory_bytes) {
+		if (u.rss_bytes > l->memory_bytes)
+			snprintf(what, sizeof(what), "memory %llu bytes",
+			         (unsigned long long)l->memory_bytes);
+		else
+			snprintf(what, sizeof(what),
+			         "memory %llu bytes (resident %llu + socket and pipe buffers %llu)",
+			         (unsigned long long)l->memory_bytes,
+			         (unsigned long long)u.rss_bytes, (unsigned long long)pinnable);
 		hit_limit(rs, PRAXIS_LIMIT_MEMORY, what);
 	} else if (l->cpu_seconds > 0 && u.cpu_seconds >= l->cpu_seconds) {
 		snprintf(what, sizeof(what), "cpu %.3fs", l->cpu_seconds);
@@ -410,6 +458,7 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	while (syscall(SYS_waitid, P_PIDFD, rs->pidfd, &si, WEXITED | __WALL, &ru) < 0) {
 		if (errno != EINTR) {
 			tree_sampler_free(&rs->sampler);
+			fd_census_free(&rs->census);
 			return praxis_fail(err, -errno, "waitid: %s", strerror(errno));
 		}
 	}
@@ -437,5 +486,6 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 	report_lost_output(rs);
 	fill_result(rs, &si, &ru, result);
 	tree_sampler_free(&rs->sampler);
+	fd_census_free(&rs->census);
 	return 0;
 }

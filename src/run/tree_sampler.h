@@ -35,6 +35,7 @@ struct tree_usage {
 	double cpu_seconds;  /* user+system of live members and of what they reaped */
 	double user_seconds; /* the user part of it */
 	unsigned tasks;      /* processes + threads alive */
+	uint64_t fds;        /* open fds, summed over the processes' fd tables */
 	unsigned processes;
 };
 
