@@ -1242,6 +1242,49 @@ static int op_open_long(const char *file, long len)
 	return ok();
 }
 
+/* deep-ops DIR BYTES: chdir down DIR/ddd.../ddd... until the working
+ * directory's path is longer than BYTES, then, relative to it: create f,
+ * open it, mkdir sub, unlink f, rmdir sub, and open a name of 300 bytes.
+ * Prints one "OP OK|ERRNO" line per operation (issue 10: the supervisor
+ * cannot name such a cwd in PATH_MAX bytes). */
+static int op_deep_ops(const char *dir, long bytes)
+{
+	char comp[201];
+	memset(comp, 'd', 200);
+	comp[200] = '\0';
+	if (chdir(dir) < 0)
+		return fail_errno(errno);
+	for (long depth = (long)strlen(dir); depth <= bytes; depth += 201)
+		if ((mkdir(comp, 0755) < 0 && errno != EEXIST) || chdir(comp) < 0)
+			return fail_errno(errno);
+	char name[301];
+	memset(name, 'n', 300);
+	name[300] = '\0';
+	struct {
+		const char *op;
+		int r;
+	} res[6];
+	int fd = open("f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	res[0].op = "create", res[0].r = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	fd = open("f", O_RDONLY | O_CLOEXEC);
+	res[1].op = "open", res[1].r = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	res[2].op = "mkdir", res[2].r = mkdir("sub", 0755) < 0 ? errno : 0;
+	res[3].op = "unlink", res[3].r = unlink("f") < 0 ? errno : 0;
+	res[4].op = "rmdir", res[4].r = rmdir("sub") < 0 ? errno : 0;
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	res[5].op = "longname", res[5].r = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 6; i++)
+		printf("%s %s\n", res[i].op, res[i].r ? strerrorname_np(res[i].r) : "OK");
+	fflush(stdout);
+	return 0;
+}
+
 /* Write BYTES of 'y\n' to stdout; stop at the first error. */
 static int op_flood(long long bytes)
 {
@@ -2017,6 +2060,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "openat2-in") == 0) {
 		NEED(3);
 		return op_openat2_in(a[0], a[1], number(a[2]));
+	} else if (strcmp(op, "deep-ops") == 0) {
+		NEED(2);
+		return op_deep_ops(a[0], number(a[1]));
 	} else if (strcmp(op, "open-long") == 0) {
 		NEED(2);
 		return op_open_long(a[0], number(a[1]));

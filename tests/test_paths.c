@@ -109,6 +109,87 @@ BOTH(paths, unreadable_paths_are_recorded)
 	xrun_free(&o);
 }
 
+/* A working directory deeper than PATH_MAX: the supervisor cannot name it
+ * in 4096 bytes, but the kernel opens, creates and removes relative to it.
+ * Each operation's record has the kernel's verdict (granted where the
+ * whole tree is writable, denied where it is only readable), and a name
+ * component over 255 bytes is the kernel's ENAMETOOLONG, not a policy
+ * denial. */
+static void deep_cwd(bool nobody, bool writable)
+{
+	const char *dir = tmpdir_new(nobody);
+	struct xspec x = base(nobody, PRAXIS_AUDIT_ALL);
+	spec_allow(&x.s, writable ? "filesystem.write" : "filesystem.read", dir);
+	if (writable)
+		spec_allow(&x.s, "filesystem.read", dir);
+	const char *expect =
+	    writable ? "create OK\nopen OK\nmkdir OK\nunlink OK\nrmdir OK\nlongname ENAMETOOLONG\n"
+	             : "create EACCES\nopen ENOENT\nmkdir EACCES\nunlink ENOENT\nrmdir ENOENT\n"
+	               "longname ENAMETOOLONG\n";
+	struct xrun o;
+	/* the deep tree itself is made by a plain run first when read-only */
+	if (!writable) {
+		struct run_out plain;
+		plain_probev(&x.s, (const char *const[]){"deep-ops", dir, "5000", NULL}, &plain);
+		cr_assert_str_eq(plain.out,
+		                 "create OK\nopen OK\nmkdir OK\nunlink OK\nrmdir OK\n"
+		                 "longname ENAMETOOLONG\n",
+		                 "control: %s", describe(&plain));
+	}
+	XPROBE(&x, &o, "deep-ops", dir, "5000");
+	xassert_exit(&o, 0, expect);
+	/* Every record about the deep tree has the kernel's verdict: the
+	 * chain of mkdirs, then create f, open f, mkdir sub, unlink f, rmdir
+	 * sub, in that order. */
+	static const struct {
+		const char *name;
+		bool allowed_rw, allowed_ro;
+		const char *reason_ro;
+	} ops[] = {{"/f", true, false, "no filesystem.write grant"},
+	           {"/f", true, true, "does not exist"},
+	           {"/sub", true, false, "no filesystem.write grant"},
+	           {"/f", true, true, "does not exist"},
+	           {"/sub", true, true, "does not exist"}};
+	size_t deep = 0, next = 0;
+	for (size_t k = 0; k < o.n_log; k++) {
+		const struct xrec *r = &o.log[k];
+		if (!strstr(r->target, "beyond PATH_MAX"))
+			continue;
+		deep++;
+		cr_assert(strncmp(r->target, "(directory beyond PATH_MAX: device ", 35) == 0, "%s",
+		          r->target);
+		size_t tl = strlen(r->target);
+		if (next < 5 && tl > strlen(ops[next].name) &&
+		    strcmp(r->target + tl - strlen(ops[next].name), ops[next].name) == 0) {
+			bool want = writable ? ops[next].allowed_rw : ops[next].allowed_ro;
+			cr_assert_eq(
+			    r->allowed, want, "operation %zu on %s: %s (%s), the kernel: %s", next,
+			    r->target, r->allowed ? "allowed" : "denied", r->reason, o.out);
+			if (!writable)
+				cr_assert(strstr(r->reason, ops[next].reason_ro),
+				          "operation %zu: %s", next, r->reason);
+			next++;
+		} else {
+			/* the chain of mkdirs below the tree: made here, or by the
+			 * control already (the kernel's EEXIST) */
+			cr_assert(r->allowed && (writable || strstr(r->reason, "already exists")),
+			          "%s: %s", r->target, r->reason);
+		}
+	}
+	cr_assert_eq(next, 5, "%zu of the 5 operations have a record:%s", next, xlog_dump(&o));
+	cr_assert_geq(deep, 5, "%zu records name the deep tree:%s", deep, xlog_dump(&o));
+	const struct xrec *lr = xfind(&o, NULL, "nnnnnnnnnn", -1);
+	cr_assert_not_null(lr, "no record of the 300-byte name:%s", xlog_dump(&o));
+	cr_assert(strstr(lr->reason, "ENAMETOOLONG"), "%s", lr->reason);
+	xrun_free(&o);
+}
+
+BOTH(paths, a_cwd_deeper_than_path_max_is_recorded_as_the_kernel_acts)
+{
+	deep_cwd(nobody, true);
+	deep_cwd(nobody, false);
+}
+
 /* A file literally named a\x41b and one named a<0x01>b must not give the
  * same target: the backslash is escaped too. */
 BOTH(paths, escaping_is_reversible)

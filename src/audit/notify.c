@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -196,7 +197,54 @@ struct resolved {
 	bool exists;
 	bool is_dir;
 	bool anonymous;
+	/* Beyond PATH_MAX (a working directory deeper than 4096 bytes): the
+	 * kernel cannot give the path a name, so PATH names the directory by
+	 * device and inode, and the decision walks the objects themselves:
+	 * FD the file (-1: none, or not there), DIR_FD its directory. */
+	bool deep;
+	int fd, dir_fd;
 };
+
+static void resolved_release(struct resolved *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->dir_fd >= 0)
+		close(r->dir_fd);
+	r->fd = r->dir_fd = -1;
+}
+
+/* R's directory DIR (an O_PATH fd it keeps) named by its identity, then
+ * NAME: "(directory beyond PATH_MAX: device 8:1 inode 1234)/NAME". */
+static void name_deep(struct resolved *r, int dir, const char *name)
+{
+	struct stat st = {0};
+	fstat(dir, &st);
+	r->deep = true;
+	r->anonymous = false;
+	r->dir_fd = dir;
+	snprintf(r->path, sizeof(r->path),
+	         "(directory beyond PATH_MAX: device %u:%u inode %llu)/%s", major(st.st_dev),
+	         minor(st.st_dev), (unsigned long long)st.st_ino, name);
+}
+
+static const char *last_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* The directory part of PATH ("." when there is none). */
+static void dir_part(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == path)
+		snprintf(out, size, "/");
+	else if (slash)
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+	else
+		snprintf(out, size, ".");
+}
 
 static pid_t thread_group_of(pid_t tid)
 {
@@ -293,7 +341,8 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 	char base_path[64], proc_path[PATH_MAX];
 	int base = AT_FDCWD;
 	out->path[0] = '\0';
-	out->exists = out->is_dir = out->anonymous = false;
+	out->exists = out->is_dir = out->anonymous = out->deep = false;
+	out->fd = out->dir_fd = -1;
 	if (!how_resolve && resolve_clean(path, follow, out))
 		return 0;
 	if (!how_resolve) /* with resolve flags "/" may be the dirfd: the kernel says */
@@ -324,37 +373,48 @@ static int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool
 		else
 			out->path[n] = '\0';
 		out->anonymous = out->path[0] != '/';
-		close(fd);
+		if (r == -ENAMETOOLONG) {
+			char parent[PATH_MAX];
+			dir_part(path, parent, sizeof(parent));
+			int pfd = open_as(base, parent, O_PATH | O_CLOEXEC, how_resolve);
+			if (pfd >= 0) {
+				name_deep(out, pfd, last_name(path));
+				out->fd = fd;
+				fd = -1;
+				r = 0;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
 	} else if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) {
 		/* Not there (yet): describe it through its parent. */
 		char parent[PATH_MAX];
-		const char *slash = strrchr(path, '/');
-		const char *name = slash ? slash + 1 : path;
-		if (slash == path)
-			snprintf(parent, sizeof(parent), "/");
-		else if (slash)
-			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-		else
-			snprintf(parent, sizeof(parent), ".");
+		const char *name = last_name(path);
+		dir_part(path, parent, sizeof(parent));
 		int pfd = open_as(base, parent, O_PATH | O_CLOEXEC, how_resolve);
 		if (pfd < 0) {
 			r = -errno;
 		} else {
 			snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
 			ssize_t n = readlink(link, out->path, PATH_MAX);
-			if (n < 0)
+			if (n < 0 && errno == ENAMETOOLONG) {
+				name_deep(out, pfd, name);
+				pfd = -1;
+			} else if (n < 0) {
 				r = -errno;
-			else
+			} else {
 				snprintf(out->path + n, sizeof(out->path) - (size_t)n, "%s%s",
 				         (n == 1 && out->path[0] == '/') ? "" : "/", name);
-			close(pfd);
+			}
+			if (pfd >= 0)
+				close(pfd);
 		}
 	} else {
 		r = -errno;
 	}
 	if (base >= 0 && base != AT_FDCWD)
 		close(base);
-	if (r == 0)
+	if (r == 0 && !out->deep)
 		self_to_plugin(pid, out->path, sizeof(out->path));
 	return r;
 }
@@ -381,6 +441,74 @@ static bool landlock_allows(const struct notify_ctx *c, const char *path, uint64
 	uint64_t have = rights_at(c, path, &rule);
 	if ((have & need) == need) {
 		snprintf(reason, rsize, "granted by the rule on %s", rule ? rule : "/");
+		return true;
+	}
+	snprintf(reason, rsize, "no %s grant covers this path", cap);
+	return false;
+}
+
+/* Rights Landlock grants at an object beyond PATH_MAX, as Landlock finds
+ * them: rules are on inodes, and a directory's rule covers what is beneath
+ * it, so walk from DIR up through ".." (across mounts, as the kernel does)
+ * to the root, and take OBJ's own rule (a file rule) too when it is given. */
+static uint64_t rights_by_walk(const struct notify_ctx *c, int obj, int dir, const char **rule)
+{
+	const struct landlock_plan *p = c->landlock;
+	uint64_t rights = 0;
+	int cur = obj >= 0 ? dup(obj) : dup(dir);
+	bool at_obj = obj >= 0;
+	for (int depth = 0; cur >= 0 && depth < PATH_MAX; depth++) {
+		struct stat st, up_st;
+		if (fstat(cur, &st) < 0)
+			break;
+		for (size_t k = 0; k < p->n_rules + c->n_extra; k++) {
+			const struct ll_path_rule *r =
+			    k < p->n_rules ? &p->rules[k] : &c->extra[k - p->n_rules];
+			struct stat rs;
+			if (r->fd >= 0 && fstat(r->fd, &rs) == 0 && rs.st_dev == st.st_dev &&
+			    rs.st_ino == st.st_ino) {
+				rights |= r->access;
+				if (!*rule)
+					*rule = r->path;
+			}
+		}
+		int up = at_obj ? dup(dir) : openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = up;
+		if (at_obj) {
+			at_obj = false;
+			continue;
+		}
+		if (cur < 0 || fstat(cur, &up_st) < 0 ||
+		    (up_st.st_dev == st.st_dev && up_st.st_ino == st.st_ino))
+			break; /* the root */
+	}
+	if (cur >= 0)
+		close(cur);
+	return rights;
+}
+
+/* landlock_allows() for what R resolved to: by path, or, beyond PATH_MAX,
+ * by walking the objects. ON_PARENT: the right is on R's directory. */
+static bool allows_at(const struct notify_ctx *c, const struct resolved *r, bool on_parent,
+                      uint64_t need, const char *cap, char *reason, size_t rsize)
+{
+	if (!r->deep) {
+		char where[sizeof(r->path)];
+		if (on_parent)
+			parent_of(r->path, where, sizeof(where));
+		else
+			snprintf(where, sizeof(where), "%s", r->path);
+		return landlock_allows(c, where, need, cap, reason, rsize);
+	}
+	if (!c->landlock)
+		return landlock_allows(c, r->path, need, cap, reason, rsize);
+	need &= c->landlock->attr.handled_access_fs;
+	const char *rule = NULL;
+	uint64_t have = rights_by_walk(c, on_parent ? -1 : r->fd, r->dir_fd, &rule);
+	if ((have & need) == need) {
+		snprintf(reason, rsize, "granted by the rule on %s (found by inode)",
+		         rule ? rule : "/");
 		return true;
 	}
 	snprintf(reason, rsize, "no %s grant covers this path", cap);
@@ -509,6 +637,16 @@ static int read_path_or_answer(struct call *k, uint64_t addr, char *path, const 
 	return 1;
 }
 
+/* A name in the path over 255 bytes: the kernel would answer ENAMETOOLONG
+ * before any access check, so the supervisor answers it, and says so. */
+static int name_too_long(struct call *k, const char *action)
+{
+	snprintf(k->reason, sizeof(k->reason),
+	         "a name in the path is longer than 255 bytes (ENAMETOOLONG)");
+	audit_emit(k->c->sink, k->pid, action, k->target, false, k->reason);
+	return reply(k->c, ENAMETOOLONG, false);
+}
+
 static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64_t flags,
                        uint64_t how_resolve)
 {
@@ -532,29 +670,31 @@ static int handle_open(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		snprintf(k->reason, sizeof(k->reason), "does not exist");
 		return log_and_continue(k, action, true);
 	}
+	if (e == -ENAMETOOLONG)
+		return name_too_long(k, action);
 	if (e < 0) {
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
 		return log_and_continue(k, action, false);
 	}
+	bool ok;
 	if (r.anonymous || need == 0) {
 		snprintf(k->reason, sizeof(k->reason),
 		         r.anonymous ? "anonymous file (pipe, socket...)"
 		                     : "O_PATH handle: no access");
-		return log_and_continue(k, action, true);
-	}
-	bool ok;
-	if (!r.exists && (flags & O_CREAT)) {
-		char parent[sizeof(r.path)];
-		parent_of(r.path, parent, sizeof(parent));
-		ok = landlock_allows(c, parent, LL_FS_MAKE_REG, action, k->reason,
-		                     sizeof(k->reason)) &&
-		     landlock_allows(c, r.path, need, action, k->reason, sizeof(k->reason));
+		ok = true;
+	} else if (!r.exists && (flags & O_CREAT)) {
+		/* a new file has what its directory's rules give beneath it */
+		ok = allows_at(c, &r, true, LL_FS_MAKE_REG, action, k->reason, sizeof(k->reason)) &&
+		     (r.deep
+		          ? allows_at(c, &r, true, need, action, k->reason, sizeof(k->reason))
+		          : landlock_allows(c, r.path, need, action, k->reason, sizeof(k->reason)));
 	} else if (!r.exists) {
 		snprintf(k->reason, sizeof(k->reason), "does not exist");
-		return log_and_continue(k, action, true);
+		ok = true;
 	} else {
-		ok = landlock_allows(c, r.path, need, action, k->reason, sizeof(k->reason));
+		ok = allows_at(c, &r, false, need, action, k->reason, sizeof(k->reason));
 	}
+	resolved_release(&r);
 	return log_and_continue(k, action, ok);
 }
 
@@ -572,17 +712,27 @@ static int handle_path_op(struct call *k, int64_t dirfd, uint64_t path_addr, uin
 		return 0;
 	int e = resolve(k->pid, dirfd, path, follow, false, 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
+	if (e == -ENAMETOOLONG)
+		return name_too_long(k, PRAXIS_CAP_FS_WRITE);
 	if (e < 0) {
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
 		return log_and_continue(k, PRAXIS_CAP_FS_WRITE, false);
 	}
-	char where[sizeof(r.path)];
-	if (on_parent)
-		parent_of(r.path, where, sizeof(where));
-	else
-		snprintf(where, sizeof(where), "%s", r.path);
-	bool ok =
-	    landlock_allows(c, where, need, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason));
+	/* The kernel looks the name up before any access check: removing or
+	 * truncating what is not there is ENOENT, creating what is, EEXIST. */
+	bool creates = need & (LL_FS_MAKE_DIR | LL_FS_MAKE_REG | LL_FS_MAKE_SYM);
+	bool ok;
+	if (!creates && !r.exists) {
+		snprintf(k->reason, sizeof(k->reason), "does not exist");
+		ok = true;
+	} else if (creates && r.exists) {
+		snprintf(k->reason, sizeof(k->reason), "already exists (EEXIST)");
+		ok = true;
+	} else {
+		ok = allows_at(c, &r, on_parent, need, PRAXIS_CAP_FS_WRITE, k->reason,
+		               sizeof(k->reason));
+	}
+	resolved_release(&r);
 	return log_and_continue(k, PRAXIS_CAP_FS_WRITE, ok);
 }
 
@@ -605,23 +755,41 @@ static int handle_two_paths(struct call *k, int64_t olddir, uint64_t oldp, int64
 	sanitize(s1, sizeof(s1), e1 == 0 ? r1.path : p1);
 	sanitize(s2, sizeof(s2), e2 == 0 ? r2.path : p2);
 	snprintf(k->target, sizeof(k->target), "%s -> %s", s1, s2);
+	if (e1 == -ENAMETOOLONG || e2 == -ENAMETOOLONG) {
+		resolved_release(&r1);
+		resolved_release(&r2);
+		return name_too_long(k, PRAXIS_CAP_FS_WRITE);
+	}
 	if (e1 < 0 || e2 < 0) {
+		resolved_release(&r1);
+		resolved_release(&r2);
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved");
 		return log_and_continue(k, PRAXIS_CAP_FS_WRITE, false);
 	}
-	char d1[sizeof(r1.path)], d2[sizeof(r2.path)];
-	parent_of(r1.path, d1, sizeof(d1));
-	parent_of(r2.path, d2, sizeof(d2));
 	uint64_t make = r1.is_dir ? LL_FS_MAKE_DIR : LL_FS_MAKE_REG;
 	uint64_t remove = r1.is_dir ? LL_FS_REMOVE_DIR : LL_FS_REMOVE_FILE;
-	uint64_t refer = strcmp(d1, d2) ? LL_FS_REFER : 0;
+	uint64_t refer = LL_FS_REFER;
+	if (!r1.deep && !r2.deep) {
+		char d1[sizeof(r1.path)], d2[sizeof(r2.path)];
+		parent_of(r1.path, d1, sizeof(d1));
+		parent_of(r2.path, d2, sizeof(d2));
+		refer = strcmp(d1, d2) ? LL_FS_REFER : 0;
+	} else if (r1.deep && r2.deep) {
+		struct stat a, b;
+		if (fstat(r1.dir_fd, &a) == 0 && fstat(r2.dir_fd, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			refer = 0; /* the same directory */
+	}
+	char *why = k->reason;
+	size_t wn = sizeof(k->reason);
 	bool ok =
-	    (is_link || landlock_allows(c, d1, remove | refer, PRAXIS_CAP_FS_WRITE, k->reason,
-	                                sizeof(k->reason))) &&
-	    landlock_allows(c, d2, make | refer, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason));
+	    (is_link || allows_at(c, &r1, true, remove | refer, PRAXIS_CAP_FS_WRITE, why, wn)) &&
+	    allows_at(c, &r2, true, make | refer, PRAXIS_CAP_FS_WRITE, why, wn);
 	if (ok && is_link && refer &&
-	    !landlock_allows(c, d1, LL_FS_REFER, PRAXIS_CAP_FS_WRITE, k->reason, sizeof(k->reason)))
+	    !allows_at(c, &r1, true, LL_FS_REFER, PRAXIS_CAP_FS_WRITE, why, wn))
 		ok = false;
+	resolved_release(&r1);
+	resolved_release(&r2);
 	return log_and_continue(k, PRAXIS_CAP_FS_WRITE, ok);
 }
 
@@ -664,8 +832,10 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 	                (flags & AT_EMPTY_PATH) != 0, 0, &r);
 	sanitize(k->target, sizeof(k->target), e == 0 ? r.path : path);
 	append_argv(k, argv_addr);
-	if (!still_valid(c))
+	if (!still_valid(c)) {
+		resolved_release(&r);
 		return 0;
+	}
 	bool first = c->execs++ == 0;
 	if (first)
 		c->init_pid = thread_group_of(k->pid); /* whose /proc/<pid> Landlock grants */
@@ -676,6 +846,7 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		snprintf(k->reason, sizeof(k->reason),
 		         "system.subprocess not granted: only the run's first exec is allowed");
 		audit_emit(c->sink, k->pid, PRAXIS_CAP_SUBPROCESS, k->target, false, k->reason);
+		resolved_release(&r);
 		return reply(c, EACCES, false); /* what Landlock answers for other programs */
 	}
 	bool ok;
@@ -683,11 +854,12 @@ static int handle_exec(struct call *k, int64_t dirfd, uint64_t path_addr, uint64
 		snprintf(k->reason, sizeof(k->reason), "cannot be resolved (%s)", strerror(-e));
 		ok = false;
 	} else {
-		ok = landlock_allows(c, r.path, LL_FS_EXECUTE, PRAXIS_CAP_SUBPROCESS, k->reason,
-		                     sizeof(k->reason));
+		ok = allows_at(c, &r, false, LL_FS_EXECUTE, PRAXIS_CAP_SUBPROCESS, k->reason,
+		               sizeof(k->reason));
 		if (ok && first)
 			snprintf(k->reason, sizeof(k->reason), "the plugin's program");
 	}
+	resolved_release(&r);
 	/* The run's own program is lifecycle; every later exec is a subprocess. */
 	return log_and_continue(k, first ? "run.exec" : PRAXIS_CAP_SUBPROCESS, ok);
 }
