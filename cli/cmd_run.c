@@ -9,6 +9,7 @@
 
 #include "audit_file.h"
 #include "cli.h"
+#include "stop_signals.h"
 #include "praxis/praxis.h"
 
 extern char **environ;
@@ -340,8 +341,15 @@ int cmd_run(int argc, char **argv)
 	opts.cwd = a.cwd;
 	if (a.relay_output)
 		opts.output = PRAXIS_OUTPUT_RELAY;
+	/* SIGTERM (timeout(1), systemd), SIGINT, SIGHUP: end the run cleanly */
+	int stop_fd = stop_signals_fd();
+	if (stop_fd >= 0)
+		opts.cancel_fd = stop_fd;
 	praxis_result res;
 	int r = praxis_sandbox_run(sb, &opts, &res, &err);
+	int stopped_by = res.cancelled ? stop_signal_taken(stop_fd) : 0;
+	if (stop_fd >= 0)
+		close(stop_fd);
 	if (r < 0) {
 		fprintf(stderr, "praxis run: %s\n", err.message);
 		status = r == -ENOENT ? 127 : r == -EACCES || r == -ENOEXEC || r == -EISDIR ? 126
@@ -349,6 +357,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	status = exit_status(&res);
+	if (stopped_by) {
+		fprintf(stderr, "praxis run: stopped by SIG%s: the plugin was killed\n",
+			sigabbrev_np(stopped_by) ? sigabbrev_np(stopped_by) : "?");
+		status = 128 + stopped_by;
+	}
 	if (res.status == PRAXIS_LIMIT)
 		fprintf(stderr, "praxis run: %s limit exceeded: the plugin was stopped\n",
 			praxis_limit_name(res.limit));

@@ -936,6 +936,29 @@ static int op_leader_exit_alloc(long mb, long hold_ms)
 	pthread_exit(NULL);
 }
 
+static double leader_spin_seconds;
+
+static void *leader_spin_thread(void *arg)
+{
+	(void)arg;
+	spin_for(leader_spin_seconds);
+	exit(0);
+}
+
+/* leader-exit-spin SECONDS: main() calls pthread_exit; a second thread
+ * spins SECONDS of CPU, SIGXCPU ignored. /proc/PID/stat then reads Z for a
+ * process that is running (issue 10, second review). */
+static int op_leader_exit_spin(double seconds)
+{
+	signal(SIGXCPU, SIG_IGN);
+	leader_spin_seconds = seconds;
+	pthread_t t;
+	int r = pthread_create(&t, NULL, leader_spin_thread, NULL);
+	if (r)
+		return fail_errno(r);
+	pthread_exit(NULL);
+}
+
 /* autoreap-spin N MS: SIGCHLD ignored, so the kernel reaps the children
  * and their CPU goes into no one's cutime; N children one after the other,
  * each spinning MS ms of CPU (issue 10). */
@@ -2018,6 +2041,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-spin") == 0) {
 		NEED(2);
 		return fork_children((int)number(a[0]), child_spin, number(a[1]), 0);
+	} else if (strcmp(op, "leader-exit-spin") == 0) {
+		NEED(1);
+		return op_leader_exit_spin((double)number(a[0]));
 	} else if (strcmp(op, "leader-exit-alloc") == 0) {
 		NEED(2);
 		return op_leader_exit_alloc(number(a[0]), number(a[1]));

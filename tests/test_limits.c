@@ -7,6 +7,7 @@
  * Every workload is bounded by its own arguments (a memory bomb stops at
  * 2 GiB, a fork bomb at 400 processes, spinners after a few seconds) and by
  * a wall limit, so a sandbox that fails to stop it cannot hurt the machine. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -445,6 +446,127 @@ BOTH(limits, pipe_queues_are_bounded)
 BOTH(limits, tcp_queues_are_bounded)
 {
 	pin_kernel(nobody, "tcp", "100", "0", "network.socket");
+}
+
+/* The second review's attack (attacks/zombie_leader.c): a process whose
+ * main thread left with pthread_exit() reads Z in /proc/PID/stat while its
+ * other thread spins; counted as a zombie, it ran to the kernel's backstop
+ * (limit + 2 s). It is alive while it has threads. */
+BOTH(limits, cpu_of_a_process_whose_leader_exited_is_counted)
+{
+	struct xspec x = limited(nobody);
+	x.limits.cpu_seconds = 1;
+	x.limits.wall_seconds = 20;
+	struct xrun o;
+	XPROBE(&x, &o, "leader-exit-spin", "10");
+	xassert_limit(&o, PRAXIS_LIMIT_CPU);
+	double cpu = o.usage.user_cpu_seconds + o.usage.system_cpu_seconds;
+	cr_assert(cpu >= 0.95 && cpu <= 1.5 && o.usage.wall_seconds < 1.8,
+	          "%.3f s CPU, %.3f s wall under a 1 s CPU limit: %s", cpu, o.usage.wall_seconds,
+	          xdescribe(&o));
+	xrun_free(&o);
+}
+
+/* The second review's attack (attacks/run_cgroup_leak.sh): a host stopped
+ * by a signal left its run's cgroup behind, and enough of them filled
+ * cgroup.max.descendants, after which CPU was only sampled. The CLI now ends
+ * the run cleanly on SIGTERM/SIGINT/SIGHUP/SIGQUIT; what a SIGKILLed host
+ * leaves (empty, its pid gone) the next sandbox removes. */
+static char *cgroup_of_host(const char *parent, pid_t host)
+{
+	for (int i = 0; i < 400; i++) {
+		DIR *d = opendir(parent);
+		struct dirent *e;
+		char prefix[64];
+		snprintf(prefix, sizeof(prefix), "praxis-%d-", (int)host);
+		while (d && (e = readdir(d)))
+			if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+				char *found = strdup(tpath("%s/%s", parent, e->d_name));
+				closedir(d);
+				return found;
+			}
+		if (d)
+			closedir(d);
+		usleep(10000);
+	}
+	return NULL;
+}
+
+static const char *cgroup2_root(void)
+{
+	static char root[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	root[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ")) {
+			sscanf(line, "%*s %*s %*s %*s %4095s", root);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return root;
+}
+
+PTEST(limits, a_stopped_host_leaves_no_cgroup)
+{
+	praxis_kernel_support ks;
+	praxis_kernel_probe(&ks);
+	if (!ks.cgroup_v2_accounting)
+		cr_skip_test("no per-run cgroup here: nothing to leave behind");
+	FILE *own = fopen("/proc/self/cgroup", "re");
+	char line[4096] = "";
+	while (own && fgets(line, sizeof(line), own) && strncmp(line, "0::", 3) != 0)
+		;
+	if (own)
+		fclose(own);
+	line[strcspn(line, "\n")] = '\0';
+	const char *parent = tpath("%s%s", cgroup2_root(), strcmp(line + 3, "/") ? line + 3 : "");
+	static const int sigs[] = {SIGTERM, SIGKILL};
+	for (int i = 0; i < 2; i++) {
+		pid_t host = fork();
+		if (host == 0) {
+			execl(praxis_bin(), "praxis", "run", "--allow", "system.subprocess",
+			      "--cpu", "5", "--", "/bin/sleep", "10", (char *)NULL);
+			_exit(127);
+		}
+		char *cg = cgroup_of_host(parent, host);
+		cr_assert_not_null(cg, "the run's cgroup never appeared under %s", parent);
+		usleep(100000);
+		kill(host, sigs[i]);
+		int st;
+		cr_assert_eq(waitpid(host, &st, 0), host);
+		if (sigs[i] == SIGTERM) {
+			cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
+			          "SIGTERM: status 0x%x", st);
+			cr_assert(!path_exists(cg), "SIGTERM: %s was left behind", cg);
+		} else {
+			/* its processes die with it (PDEATHSIG); the cgroup stays
+			 * until the next sandbox that makes cgroups here */
+			for (int k = 0; k < 200 && path_exists(cg); k++) {
+				praxis_config cfg;
+				praxis_config_init(&cfg);
+				praxis_caps *caps = NULL;
+				cr_assert_eq(praxis_caps_new(&caps), 0);
+				praxis_error cerr = {0};
+				cr_assert_eq(
+				    praxis_caps_add(caps, "system.subprocess", NULL, &cerr), 0,
+				    "%s", cerr.message);
+				cfg.caps = caps;
+				cfg.limits.cpu_seconds = 5;
+				praxis_sandbox *sb = NULL;
+				praxis_error err = {0};
+				cr_assert_eq(praxis_sandbox_new(&cfg, &sb, &err), 0, "%s",
+				             err.message);
+				praxis_sandbox_free(sb);
+				praxis_caps_free(caps);
+				if (path_exists(cg))
+					usleep(10000);
+			}
+			cr_assert(!path_exists(cg), "SIGKILL: %s was never reclaimed", cg);
+		}
+		free(cg);
+	}
 }
 
 /* ---- wall clock ---- */

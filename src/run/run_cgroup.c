@@ -1,9 +1,11 @@
 /* Per-run cgroup v2 (run_cgroup.h); where it goes: base/cgroup_place.c. */
 #include "run_cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,17 @@ int run_cgroup_create(struct run_cgroup *cg, const char *parent, uint64_t run_id
 	if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s/praxis-%d-%016llx", parent,
 	                     (int)getpid(), (unsigned long long)run_id) >= sizeof(cg->path))
 		return -ENAMETOOLONG;
-	if (mkdir(cg->path, 0755) < 0)
-		return -errno;
+	int made = mkdir(cg->path, 0755);
+	if (made < 0 && (errno == EAGAIN || errno == ENOSPC)) {
+		/* cgroup.max.descendants: maybe full of dead hosts' leftovers */
+		run_cgroup_reclaim(parent);
+		made = mkdir(cg->path, 0755);
+	}
+	if (made < 0) {
+		int e = errno;
+		cg->path[0] = '\0'; /* not ours: never to be removed (EEXIST) */
+		return -e;
+	}
 	cg->dir_fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg->dir_fd >= 0)
 		cg->stat_fd = openat(cg->dir_fd, "cpu.stat", O_RDONLY | O_CLOEXEC);
@@ -28,6 +39,26 @@ int run_cgroup_create(struct run_cgroup *cg, const char *parent, uint64_t run_id
 		return -e;
 	}
 	return 0;
+}
+
+void run_cgroup_reclaim(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int pid = 0, end = 0;
+		unsigned long long id;
+		if (sscanf(e->d_name, "praxis-%d-%16llx%n", &pid, &id, &end) != 2 ||
+		    e->d_name[end] != '\0' || strlen(e->d_name) != (size_t)end || pid <= 0 ||
+		    pid == getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* its host lives (or is someone else's now): not ours */
+		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR); /* only if empty */
+	}
+	closedir(d);
 }
 
 static uint64_t stat_field(const char *text, const char *key)

@@ -19,6 +19,9 @@ struct run_cgroup {
 	char path[4096];
 };
 
+/* Remove the empty praxis-<pid>-<id> cgroups under PARENT whose creating
+ * host <pid> is gone (killed before it could remove them). */
+void run_cgroup_reclaim(const char *parent);
 /* Create PARENT/praxis-<pid>-<RUN_ID>. 0 or -errno. */
 int run_cgroup_create(struct run_cgroup *cg, const char *parent, uint64_t run_id);
 /* CPU used by every process that was ever in it, microseconds. */

@@ -200,8 +200,10 @@ static void plan_cgroup(praxis_sandbox *sb)
 	}
 	char parent[4096];
 	if (cgroup_place_for_runs(parent, sizeof(parent), sb->cgroup_why, sizeof(sb->cgroup_why)) ==
-	    0)
+	    0) {
 		sb->cgroup_parent = strdup(parent);
+		run_cgroup_reclaim(parent); /* what killed hosts left behind */
+	}
 }
 
 /* Sockets' and pipes' queues are kernel memory no RSS shows. With a memory

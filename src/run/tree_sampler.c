@@ -203,7 +203,10 @@ static int remember(struct tree_sampler *t, pid_t pid, const struct stat_line *s
 	 * time in cutime, and may already have it while /proc still lists the
 	 * zombie (wait adds to cutime before it releases the task). Counting
 	 * it here, or banking it when it goes, would count it twice. */
-	bool zombie = s->state == 'Z' || s->state == 'X'; /* X: being reaped */
+	/* But a leader that left with pthread_exit() while other threads run
+	 * reads Z too: it is alive while it has threads, and its stat holds
+	 * the whole group's time. */
+	bool zombie = (s->state == 'Z' || s->state == 'X') && s->threads <= 1; /* X: being reaped */
 	t->next[t->n_next++] = (struct member_seen){
 	    .pid = pid,
 	    .ppid = s->ppid,
