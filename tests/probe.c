@@ -457,7 +457,8 @@ static int op_route_option(const char *name)
 	cm->cmsg_level = IPPROTO_IPV6;
 	cm->cmsg_type = 52; /* IPV6_HOPLIMIT */
 	memcpy(CMSG_DATA(cm), &hops, sizeof(hops));
-	int lo = 1, lo_be = (int)htonl(1); /* ifindex of lo */
+	int lo = 1, lo_be = (int)htonl(1);                /* ifindex of lo */
+	struct in6_pktinfo pktinfo = {.ipi6_ifindex = 1}; /* sticky: out of lo */
 	struct {
 		const char *name;
 		int family, level, opt;
@@ -473,6 +474,11 @@ static int op_route_option(const char *name)
 	    {"bindtodevice", AF_INET, SOL_SOCKET, 25, "lo", 3},
 	    {"bindtoifindex", AF_INET, SOL_SOCKET, 62, &lo, sizeof(lo)},
 	    {"unicast-if6", AF_INET6, IPPROTO_IPV6, 76, &lo_be, sizeof(lo_be)},
+	    {"pktinfo6", AF_INET6, IPPROTO_IPV6, 50, &pktinfo, sizeof(pktinfo)},
+	    {"multicast-if6", AF_INET6, IPPROTO_IPV6, 17, &lo, sizeof(lo)},
+	    {"dontroute", AF_INET, SOL_SOCKET, 5, &lo, sizeof(lo)},
+	    {"tclass6", AF_INET6, IPPROTO_IPV6, 67, &lo, sizeof(lo)},
+	    {"tos", AF_INET, IPPROTO_IP, 1, &lo, sizeof(lo)},
 	    {"nodelay", AF_INET, IPPROTO_TCP, 1, &lo, sizeof(lo)}, /* an ordinary one */
 	    {"v6only", AF_INET6, IPPROTO_IPV6, 26, &lo, sizeof(lo)},
 	};
@@ -488,6 +494,28 @@ static int op_route_option(const char *name)
 		return r < 0 ? fail_errno(e) : ok();
 	}
 	usage("route-option: unknown option name");
+}
+
+/* sendto-connected HOST PORT FAKE_HOST FAKE_PORT: connect a TCP socket to
+ * HOST:PORT, then sendto() on it naming FAKE_HOST:FAKE_PORT, which a
+ * stream ignores: the bytes go to HOST:PORT (issue 10, second review). */
+static int op_sendto_connected(const char *host, const char *port, const char *fake,
+                               const char *fake_port)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)number(port))};
+	struct sockaddr_in lie = {.sin_family = AF_INET,
+	                          .sin_port = htons((uint16_t)number(fake_port))};
+	if (inet_pton(AF_INET, host, &to.sin_addr) != 1 ||
+	    inet_pton(AF_INET, fake, &lie.sin_addr) != 1)
+		usage("sendto-connected: numeric IPv4 addresses");
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return fail_errno(errno);
+	const char msg[] = "GET / HTTP/1.0\r\n\r\n";
+	ssize_t n = sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&lie, sizeof(lie));
+	int e = errno;
+	close(fd);
+	return n < 0 ? fail_errno(e) : ok();
 }
 
 static int op_bind_tcp(const char *port)
@@ -1919,6 +1947,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "connect-tcp") == 0) {
 		NEED(2);
 		return op_connect_tcp(a[0], a[1]);
+	} else if (strcmp(op, "sendto-connected") == 0) {
+		NEED(4);
+		return op_sendto_connected(a[0], a[1], a[2], a[3]);
 	} else if (strcmp(op, "route-option") == 0) {
 		NEED(1);
 		return op_route_option(a[0]);

@@ -1024,6 +1024,10 @@ BOTH(http, ip_options_and_interface_bindings_are_refused)
 	route_option(nobody, "bindtodevice", true, true);
 	route_option(nobody, "bindtoifindex", true, true);
 	route_option(nobody, "unicast-if6", true, true);
+	/* the second review: a sticky IPV6_PKTINFO picks the interface */
+	route_option(nobody, "pktinfo6", true, true);
+	route_option(nobody, "pktinfo6", true, false);
+	route_option(nobody, "dontroute", true, true);
 }
 
 BOTH(http, ordinary_socket_options_still_work)
@@ -1036,9 +1040,40 @@ BOTH(http, ordinary_socket_options_still_work)
 	XPROBE(&x, &o, "route-option", "v6only");
 	xassert_exit(&o, 0, "OK\n");
 	xrun_free(&o);
+	XPROBE(&x, &o, "route-option", "tclass6");
+	xassert_exit(&o, 0, "OK\n");
+	xrun_free(&o);
+	XPROBE(&x, &o, "route-option", "tos");
+	xassert_exit(&o, 0, "OK\n");
+	xrun_free(&o);
 	/* network.socket: the supervisor decides no destination, nothing to route past */
 	x = http_spec(nobody, "network.socket", NULL);
 	XPROBE(&x, &o, "route-option", "rthdr");
 	xassert_exit(&o, 0, "OK\n");
 	xrun_free(&o);
+}
+
+/* The second review (attacks/audit_sendto.c): sendto() on a connected stream
+ * naming another host was logged as a send to that host, allowed, while the
+ * bytes went to the peer. The record names the peer. */
+BOTH(http, sendto_on_a_connected_stream_names_the_peer)
+{
+	struct http_server h;
+	http_server_start(&h, "127.0.0.1", 0, BODY);
+	struct xspec x = http_spec(nobody, "network.http", tpath("127.0.0.1:%u", h.port));
+	struct xrun o;
+	XPROBE(&x, &o, "sendto-connected", "127.0.0.1", tpath("%u", h.port), "10.66.66.66", "25");
+	xassert_exit(&o, 0, "OK\n");
+	const struct xrec *r = xfind(&o, "network.http", "sendto", 1);
+	cr_assert_not_null(r, "no sendto record:%s", xlog_dump(&o));
+	cr_assert_str_eq(r->target, tpath("sendto 127.0.0.1:%u", h.port), "%s", xlog_dump(&o));
+	cr_assert(strstr(r->reason, "10.66.66.66:25 is ignored") ||
+	              strstr(r->reason, "10.66.66.66:25, is ignored"),
+	          "%s", r->reason);
+	for (size_t i = 0; i < o.n_log; i++) /* but the exec record's argv */
+		cr_assert(strcmp(o.log[i].action, "network.http") ||
+		              !strstr(o.log[i].target, "10.66.66.66"),
+		          "a record names the ignored host: %s", o.log[i].target);
+	xrun_free(&o);
+	http_server_stop(&h);
 }

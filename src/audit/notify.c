@@ -1208,8 +1208,27 @@ static int handle_address(struct call *k, const char *verb, int fd, uint64_t add
 	}
 	bool is_send = strcmp(verb, "sendto") == 0;
 	if (type == SOCK_STREAM && is_send) {
-		/* a stream ignores sendto's address (no TFO): send the data alone */
-		snprintf(k->reason, sizeof(k->reason), "no destination to check");
+		/* A stream ignores sendto's address (no TFO): the data goes to
+		 * the peer, which the record names, not the address given. */
+		char given[sizeof(k->target)];
+		snprintf(given, sizeof(given), "%s", k->target + strlen("sendto "));
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+		memset(&peer, 0, sizeof(peer));
+		if (getpeername(sock, (struct sockaddr *)&peer, &pl) == 0) {
+			format_sockaddr(k, &peer, pl);
+			prefix_target(k, "sendto");
+			snprintf(k->reason, sizeof(k->reason),
+			         "a connected stream: to its peer (the address given, %.200s, is "
+			         "ignored)",
+			         given);
+		} else {
+			snprintf(k->target, sizeof(k->target), "sendto (not connected)");
+			snprintf(k->reason, sizeof(k->reason),
+			         "a stream that is not connected (the address given, %.200s, is "
+			         "ignored)",
+			         given);
+		}
 		audit_emit(c->sink, k->pid, PRAXIS_CAP_NET_HTTP, k->target, true, k->reason);
 		return send_from_copy(k, sock, &ss, 0);
 	}
@@ -1485,10 +1504,12 @@ static int handle_setsockopt(struct call *k)
 	else
 		snprintf(k->target, sizeof(k->target), "setsockopt level %u option %u",
 		         (unsigned)k->a[1], (unsigned)k->a[2]);
-	return register_decision(k, PRAXIS_CAP_NET_HTTP,
-	                         decide_setsockopt(k->c->policy, k->a[1], k->a[2]),
-	                         "network.http: an option that would route packets past the "
-	                         "destination check");
+	int err = decide_setsockopt(k->c->policy, k->a[1], k->a[2]);
+	if (!err)
+		return reply(k->c, 0, true); /* an ordinary option: registers only, no record */
+	return register_decision(k, PRAXIS_CAP_NET_HTTP, err,
+	                         "network.http: not an option a client needs, or one that "
+	                         "would route packets past the destination check");
 }
 
 static int handle_denied_syscall(struct call *k, int error, const char *why)

@@ -85,18 +85,32 @@ static int add_buffer_rules(struct builder *b)
 	return 0;
 }
 
-/* decide_setsockopt(), enumerated: each (level, name) pair it refuses. */
+/* decide_setsockopt(): the socket-level pairs it refuses answered by BPF,
+ * and the IP and IPv6 levels (an allow list a filter cannot hold
+ * compactly) asked of the supervisor, which decides on the registers. */
 static int add_setsockopt_rules(struct builder *b)
 {
 	unsigned n;
 	const struct sockopt_id *opts = syscall_policy_route_sockopts(&n);
+	int r;
 	for (unsigned i = 0; i < n; i++) {
-		if (decide_setsockopt(b->o, opts[i].level, opts[i].name) == 0)
+		/* levels 0 and 41 go to the supervisor whole (libseccomp will
+		 * not take a rule on a level beside rules on its options) */
+		if (decide_setsockopt(b->o, opts[i].level, opts[i].name) == 0 ||
+		    opts[i].level == 0 || opts[i].level == 41)
 			continue;
 		struct scmp_arg_cmp c[2] = {SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, opts[i].level),
 		                            SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32, opts[i].name)};
-		int r = deny(b, SCMP_SYS(setsockopt), EPERM, 2, c);
-		if (r < 0)
+		if ((r = deny(b, SCMP_SYS(setsockopt), EPERM, 2, c)) < 0)
+			return r;
+	}
+	if (decide_setsockopt(b->o, 0, 4) == 0)
+		return 0; /* not network.http: nothing to ask */
+	static const uint64_t levels[] = {0, 41};
+	for (unsigned i = 0; i < 2; i++) {
+		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, levels[i]);
+		if ((r = seccomp_rule_add_array(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(setsockopt), 1,
+		                                &c)) < 0)
 			return r;
 	}
 	return 0;

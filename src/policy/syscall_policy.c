@@ -204,26 +204,50 @@ int decide_metadata(const struct seccomp_options *o)
  * socket (its duplicate), after checking the destination. Whatever socket
  * state redirects those packets would send them past the check: a routing
  * header's first hop becomes the packet's destination (IPv6 segment
- * routing needs no capability), IPv4 source routes the same, and an
- * interface binding picks another network for the same address. They are
- * refused whenever the supervisor decides destinations; hop-by-hop and
- * destination options go with them (privileged already, and of no use to
- * a plugin). The numbers are the kernel's uapi values. */
+ * routing needs no capability), IPv4 source routes the same, a sticky
+ * IPV6_PKTINFO or an interface binding picks another network for the same
+ * address. So the IP and IPv6 levels are an allow list (what clients use:
+ * TOS/TCLASS, TTL/hops, PMTU, error queues, receive flags, v6only), and at
+ * the socket level interface bindings and SO_DONTROUTE are refused. The
+ * numbers are the kernel's uapi values. The refused ones named in the log
+ * and refused by BPF without asking: */
 static const struct sockopt_id route_sockopts[] = {
-    {0, 4, "IP_OPTIONS"},           {0, 19, "IP_TRANSPARENT"},   {0, 50, "IP_UNICAST_IF"},
+    {0, 4, "IP_OPTIONS"},           {0, 7, "IP_RETOPTS"},        {0, 19, "IP_TRANSPARENT"},
+    {0, 32, "IP_MULTICAST_IF"},     {0, 50, "IP_UNICAST_IF"},    {41, 1, "IPV6_ADDRFORM"},
     {41, 3, "IPV6_2292HOPOPTS"},    {41, 4, "IPV6_2292DSTOPTS"}, {41, 5, "IPV6_2292RTHDR"},
-    {41, 6, "IPV6_2292PKTOPTIONS"}, {41, 54, "IPV6_HOPOPTS"},    {41, 55, "IPV6_RTHDRDSTOPTS"},
-    {41, 57, "IPV6_RTHDR"},         {41, 59, "IPV6_DSTOPTS"},    {41, 75, "IPV6_TRANSPARENT"},
-    {41, 76, "IPV6_UNICAST_IF"},    {1, 25, "SO_BINDTODEVICE"},  {1, 62, "SO_BINDTOIFINDEX"},
+    {41, 6, "IPV6_2292PKTOPTIONS"}, {41, 9, "IPV6_NEXTHOP"},     {41, 17, "IPV6_MULTICAST_IF"},
+    {41, 32, "IPV6_FLOWLABEL_MGR"}, {41, 50, "IPV6_PKTINFO"},    {41, 54, "IPV6_HOPOPTS"},
+    {41, 55, "IPV6_RTHDRDSTOPTS"},  {41, 57, "IPV6_RTHDR"},      {41, 59, "IPV6_DSTOPTS"},
+    {41, 75, "IPV6_TRANSPARENT"},   {41, 76, "IPV6_UNICAST_IF"}, {1, 5, "SO_DONTROUTE"},
+    {1, 25, "SO_BINDTODEVICE"},     {1, 62, "SO_BINDTOIFINDEX"},
 };
+
+/* IP (level 0) and IPv6 (level 41) options allowed under network.http. */
+static const uint8_t ip_allowed[] = {1,  2,  8,  10, 11, 12, 13, 14, 15, 18, 20,
+                                     21, 22, 23, 24, 25, 26, 33, 34, 51, 52};
+static const uint8_t ipv6_allowed[] = {2,  8,  11, 16, 18, 19, 23, 24, 25, 26, 31, 49, 51,
+                                       53, 56, 58, 60, 62, 66, 67, 70, 72, 73, 74, 77, 78};
+
+static bool listed(const uint8_t *v, size_t n, uint64_t name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (name == v[i])
+			return true;
+	return false;
+}
 
 int decide_setsockopt(const struct seccomp_options *o, uint64_t level, uint64_t name)
 {
 	if (!o->net_http || o->net_socket)
 		return 0;
+	level = LOW32(level);
+	name = LOW32(name);
+	if (level == 0)
+		return listed(ip_allowed, sizeof(ip_allowed), name) ? 0 : EPERM;
+	if (level == 41)
+		return listed(ipv6_allowed, sizeof(ipv6_allowed), name) ? 0 : EPERM;
 	for (unsigned i = 0; i < sizeof(route_sockopts) / sizeof(*route_sockopts); i++)
-		if (LOW32(level) == route_sockopts[i].level &&
-		    LOW32(name) == route_sockopts[i].name)
+		if (level == route_sockopts[i].level && name == route_sockopts[i].name)
 			return EPERM;
 	return 0;
 }

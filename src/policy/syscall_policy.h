@@ -28,8 +28,10 @@ struct sockopt_id {
 	uint64_t level, name;
 	const char *label;
 };
-/* setsockopt: the options that choose where a socket's packets go, or what
- * IP options they carry, refused under network.http. */
+/* setsockopt under network.http: the IP and IPv6 levels are an allow list
+ * (options that would choose where packets go are not on it), and at the
+ * socket level interface bindings are refused. Levels 0 and 41 are asked
+ * of the supervisor (registers only), the known-bad ones refused by BPF. */
 int decide_setsockopt(const struct seccomp_options *o, uint64_t level, uint64_t name);
 /* Those options (for the BPF builder and the log's labels); N set. */
 const struct sockopt_id *syscall_policy_route_sockopts(unsigned *n);

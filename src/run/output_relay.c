@@ -45,6 +45,9 @@ bool relay_pending(const struct output_relay *r)
 	return r->len > 0;
 }
 
+/* The queue is a ring: pushing and writing cost what they move, never the
+ * whole queue (a terminal that takes 256 bytes at a time would otherwise
+ * make each push move 256 KiB). */
 bool relay_push(struct output_relay *r, const char *data, size_t n)
 {
 	if (r->failed) {
@@ -55,11 +58,10 @@ bool relay_push(struct output_relay *r, const char *data, size_t n)
 		r->lost += n;
 		return false;
 	}
-	if (r->start + r->len + n > RELAY_CAPACITY) {
-		memmove(r->buf, r->buf + r->start, r->len);
-		r->start = 0;
-	}
-	memcpy(r->buf + r->start + r->len, data, n);
+	size_t tail = (r->start + r->len) % RELAY_CAPACITY;
+	size_t first = n < RELAY_CAPACITY - tail ? n : RELAY_CAPACITY - tail;
+	memcpy(r->buf + tail, data, first);
+	memcpy(r->buf, data + first, n - first);
 	r->len += n;
 	return true;
 }
@@ -73,16 +75,17 @@ static ssize_t write_head(struct output_relay *r, bool wait)
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	struct iovec iov = {r->buf + r->start, r->len};
+	size_t first = r->len < RELAY_CAPACITY - r->start ? r->len : RELAY_CAPACITY - r->start;
+	struct iovec iov[2] = {{r->buf + r->start, first}, {r->buf, r->len - first}};
+	int n_iov = iov[1].iov_len ? 2 : 1;
 	ssize_t n;
 	if (wait || r->blocking_ok) {
-		n = write(r->dest, iov.iov_base, iov.iov_len);
+		n = writev(r->dest, iov, n_iov);
 	} else {
-		n = pwritev2(r->dest, &iov, 1, -1, RWF_NOWAIT);
+		n = pwritev2(r->dest, iov, n_iov, -1, RWF_NOWAIT);
 		if (n < 0 && errno == EOPNOTSUPP) /* POLLOUT: a small write fits */
-			n = write(r->dest, iov.iov_base,
-			          iov.iov_len < RELAY_SMALL_WRITE ? iov.iov_len
-			                                          : RELAY_SMALL_WRITE);
+			n = write(r->dest, iov[0].iov_base,
+			          first < RELAY_SMALL_WRITE ? first : RELAY_SMALL_WRITE);
 	}
 	int e = errno;
 	if (n < 0 && e == EPIPE) {
@@ -96,7 +99,7 @@ static ssize_t write_head(struct output_relay *r, bool wait)
 
 static void consumed(struct output_relay *r, size_t n)
 {
-	r->start += n;
+	r->start = (r->start + n) % RELAY_CAPACITY;
 	r->len -= n;
 	if (r->len == 0)
 		r->start = 0;

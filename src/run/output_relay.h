@@ -15,7 +15,7 @@ struct output_relay {
 	int dest;
 	bool blocking_ok; /* a regular file or block device: the disk, not a reader */
 	char *buf;
-	size_t start, len; /* queued: buf[start .. start + len) */
+	size_t start, len; /* queued: LEN bytes from START, round the ring */
 	int failed;        /* errno that made the destination refuse output, or 0 */
 	size_t lost;       /* bytes dropped because of it */
 };
