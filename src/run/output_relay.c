@@ -1,16 +1,20 @@
 /* The non-blocking output relay (output_relay.h). How a write is kept from
  * blocking depends on the destination, which the host chose:
  * - pipes, FIFOs, sockets: pwritev2(RWF_NOWAIT), which writes what fits;
- * - others that refuse RWF_NOWAIT (a terminal): poll said POLLOUT, and at
- *   most RELAY_SMALL_WRITE bytes go at a time;
+ * - terminals and other character devices: a non-blocking file description
+ *   of our own on the same device (reopened through /proc/self/fd);
+ * - others that refuse RWF_NOWAIT: poll said POLLOUT, and at most
+ *   RELAY_SMALL_WRITE bytes go at a time;
  * - regular files and block devices: plain writes (they wait for the disk,
  *   which no plugin can hold up). */
 #include "output_relay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,12 +28,28 @@ void relay_init(struct output_relay *r, int dest)
 {
 	memset(r, 0, sizeof(*r));
 	r->dest = dest;
+	r->own_fd = -1;
 	struct stat st;
-	r->blocking_ok = fstat(dest, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+	if (fstat(dest, &st) < 0)
+		return;
+	r->blocking_ok = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+	if (S_ISCHR(st.st_mode)) {
+		/* A terminal refuses RWF_NOWAIT: a file description of our own
+		 * on the same device, non-blocking, takes as much as fits
+		 * (the host's own stays as it is). */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", dest);
+		r->own_fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (r->own_fd >= 0)
+			r->dest = r->own_fd;
+	}
 }
 
 void relay_free(struct output_relay *r)
 {
+	if (r->own_fd >= 0)
+		close(r->own_fd);
+	r->own_fd = -1;
 	free(r->buf);
 	r->buf = NULL;
 	r->start = r->len = 0;
@@ -79,8 +99,8 @@ static ssize_t write_head(struct output_relay *r, bool wait)
 	struct iovec iov[2] = {{r->buf + r->start, first}, {r->buf, r->len - first}};
 	int n_iov = iov[1].iov_len ? 2 : 1;
 	ssize_t n;
-	if (wait || r->blocking_ok) {
-		n = writev(r->dest, iov, n_iov);
+	if (wait || r->blocking_ok || r->own_fd >= 0) {
+		n = writev(r->dest, iov, n_iov); /* own_fd: O_NONBLOCK */
 	} else {
 		n = pwritev2(r->dest, iov, n_iov, -1, RWF_NOWAIT);
 		if (n < 0 && errno == EOPNOTSUPP) /* POLLOUT: a small write fits */

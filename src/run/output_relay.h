@@ -13,6 +13,7 @@
 
 struct output_relay {
 	int dest;
+	int own_fd;       /* a non-blocking reopen of a terminal, or -1 */
 	bool blocking_ok; /* a regular file or block device: the disk, not a reader */
 	char *buf;
 	size_t start, len; /* queued: LEN bytes from START, round the ring */

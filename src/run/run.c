@@ -266,7 +266,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	                       .notify_fd = -1,
 	                       .cancel_fd = -1,
 	                       .out_fd = {-1, -1, -1},
-	                       .relay = {{.dest = -1}, {.dest = -1}}};
+	                       .relay = {{.dest = -1, .own_fd = -1}, {.dest = -1, .own_fd = -1}}};
 	int out_write[3] = {-1, -1, -1};
 	struct notify_ctx nc = {.fd = -1};
 	struct run_cgroup cgroup = {.dir_fd = -1, .stat_fd = -1};
