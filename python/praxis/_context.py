@@ -158,7 +158,7 @@ class _ContextBase:
         self._child_fds = []
         self._req = self._resp = -1
 
-    def _finish(self, graceful: bool = False) -> Optional[dict[str, Any]]:
+    def _finish(self, graceful: bool = False, dead: bool = False) -> Optional[dict[str, Any]]:
         """End the worker and reap every process of it; keep its result. Idempotent.
 
         GRACEFUL (an idle worker, the block left normally): close the channel,
@@ -168,7 +168,10 @@ class _ContextBase:
         run, self._run = self._run, None
         if run is not None:
             try:
-                if graceful and self._state == "running" and self._req >= 0:
+                if dead:  # EOF from the worker: let the run end, keep its real status
+                    if not run.wait(EXIT_GRACE):
+                        run.cancel()
+                elif graceful and self._state == "running" and self._req >= 0:
                     os.close(self._req)
                     self._req = -1
                     if not run.wait(EXIT_GRACE):
@@ -193,7 +196,7 @@ class _ContextBase:
     def _died(self, during: str) -> BaseException:
         """The exception for a worker that ended during a call (after reaping it)."""
         self._state = "ended"
-        res = self._finish()
+        res = self._finish(dead=True)
         self._state = "ended"
         name = self._sandbox.plugin_name
         if res is None:
