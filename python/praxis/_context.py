@@ -191,6 +191,10 @@ class _ContextBase:
         if self._state not in ("broken",):
             self._state = "closed"
         self._drain()
+        if run is not None or self._run is None:
+            # Everything is drained: free the compiled sandbox (its Landlock
+            # rule handles) now rather than whenever the context is collected.
+            self._core = None
         return self._result
 
     def _died(self, during: str) -> BaseException:
@@ -252,6 +256,8 @@ class _ContextBase:
         args = [os.fspath(a) for a in argv]
         if not all(isinstance(a, str) for a in args):
             raise TypeError("run() arguments must be str or path-like")
+        if not args:
+            raise ValueError("run() needs a program: the argument list is empty")
         stdin = -1
         if input is not None:
             if not isinstance(input, (bytes, bytearray, memoryview)):

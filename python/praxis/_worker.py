@@ -69,8 +69,7 @@ def _jstr(s):
     return "".join(out)
 
 
-class _NotJSON(TypeError):
-    pass
+_NotJSON = TypeError  # reported to the host as the built-in TypeError
 
 
 def _json(v, depth=0, path="result"):
