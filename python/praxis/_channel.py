@@ -116,7 +116,8 @@ class _Collector(pickle.Pickler):
 
 
 def _describe_callable(func: Any) -> str:
-    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+    name = getattr(func, "__qualname__", None) or type(func).__qualname__
+    return f"{getattr(func, '__module__', None) or '?'}.{name}"
 
 
 def check_callable(func: Any) -> None:
