@@ -1,7 +1,8 @@
 """The host's side of the worker protocol (see _worker.py for the other side).
 
 Frames are a 4-byte little-endian length and that many bytes. Host -> worker:
-the worker's code (marshal), then pickled calls. Worker -> host: JSON only;
+the worker's code, then calls (marshal envelopes: a function by name with
+marshal arguments, or a pickle of the function and its arguments). Worker -> host: JSON only;
 nothing the worker sends is ever unpickled or executed here.
 """
 
@@ -143,15 +144,27 @@ def encode_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     import io
 
     check_callable(func)
-    buf = io.BytesIO()
-    pk = _Collector(buf)
-    try:
-        pk.dump((func, args, kwargs))
-    except Exception as e:
-        raise _explain_pickling(func, args, kwargs, e) from None
+    # Fast path: a plain function with arguments of exact built-in types
+    # goes as marshal data, and the worker never imports pickle.
+    by_name = None
+    if isinstance(func, (types.FunctionType, types.BuiltinFunctionType)):
+        try:
+            by_name = marshal.dumps((args, kwargs))
+        except ValueError:
+            pass
+    if by_name is not None:
+        referenced = {func.__module__: None}
+    else:
+        buf = io.BytesIO()
+        pk = _Collector(buf)
+        try:
+            pk.dump((func, args, kwargs))
+        except Exception as e:
+            raise _explain_pickling(func, args, kwargs, e) from None
+        referenced = pk.modules
     modules = []
     new = []
-    for name in pk.modules:
+    for name in referenced:
         parts = name.split(".")
         for i in range(1, len(parts) + 1):
             mname = ".".join(parts[:i])
@@ -162,7 +175,10 @@ def encode_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
             if payload is not None:
                 modules.append(payload)
                 new.append(mname)
-    request = pickle.dumps(("call", modules, buf.getvalue()), protocol=pickle.HIGHEST_PROTOCOL)
+    if by_name is not None:
+        request = marshal.dumps(("name", modules, func.__module__, func.__qualname__, by_name))
+    else:
+        request = marshal.dumps(("pickle", modules, buf.getvalue()))
     return frame(request), new
 
 

@@ -101,7 +101,7 @@ class _ContextBase:
         if self._state != "new":
             raise RuntimeError("an enforcement context can be entered only once")
         self._state = "closed"  # until it works
-        self._core = self._sandbox._compile()
+        self._core = self._sandbox._acquire()
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._child_fds = [req_r, resp_w]
@@ -191,10 +191,12 @@ class _ContextBase:
         if self._state not in ("broken",):
             self._state = "closed"
         self._drain()
-        if run is not None or self._run is None:
-            # Everything is drained: free the compiled sandbox (its Landlock
-            # rule handles) now rather than whenever the context is collected.
-            self._core = None
+        if self._core is not None:
+            # No run of it is left and its records are drained: the next
+            # context of this sandbox may use it (or it is freed now, with
+            # its Landlock rule handles, not at garbage collection).
+            core, self._core = self._core, None
+            self._sandbox._release(core)
         return self._result
 
     def _died(self, during: str) -> BaseException:

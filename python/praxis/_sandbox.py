@@ -85,6 +85,7 @@ class PluginSandbox:
         self._factory = _factory
         self._logs: list[AuditLog] = []
         self._lock = threading.Lock()
+        self._idle: list["_core.Sandbox"] = []  # compiled, no run, records drained
         self._grants = [g for c in self.capabilities for g in c.grants()]
         # Compile once now: every problem (a path that does not exist, a
         # kernel that cannot enforce the policy, a ceiling refusing it) is
@@ -117,6 +118,22 @@ class PluginSandbox:
         except OSError as e:
             raise SandboxError(f"cannot build the sandbox of plugin {self.plugin_name!r}: "
                                f"{e.strerror or e}", e.errno) from None
+
+    #: Compiled sandboxes kept for the next contexts (each holds ~20 fds).
+    IDLE_COMPILED = 2
+
+    def _acquire(self) -> "_core.Sandbox":
+        """A compiled sandbox no other context is using: an idle one, or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._compile()
+
+    def _release(self, core: "_core.Sandbox") -> None:
+        """Back from a context whose runs have all ended and whose records are drained."""
+        with self._lock:
+            if len(self._idle) < self.IDLE_COMPILED:
+                self._idle.append(core)
 
     def _deliver(self, records: list[AuditLog]) -> None:
         with self._lock:

@@ -4,19 +4,20 @@ This file is never imported by the host. The host compiles it once, sends
 the code object (marshal) as the first frame on the worker's stdin, and the
 bootstrap in ``_channel.BOOTSTRAP`` executes it. It then serves calls:
 
-* host -> worker: a frame holding a pickle of ``("call", modules, payload)``;
+* host -> worker: a frame holding a marshal of ``("name", modules, module,
+  qualname, marshal of (args, kwargs))`` (a plain function and arguments of
+  built-in types) or ``("pickle", modules, pickle of (func, args, kwargs))``;
   ``modules`` are the modules the call refers to that the worker cannot
   import itself (their code objects, compiled by the host from the files it
-  read), ``payload`` a pickle of ``(func, args, kwargs)``.
+  read). The host is the only writer of this direction.
 * worker -> host: a frame holding JSON, ``{"ok": value}`` or
   ``{"error": {...}}``. Never a pickle: the host does not unpickle.
 
 Frames are a 4-byte little-endian length and that many bytes. It imports as
-little as it can (``_pickle``, not ``pickle``; its own JSON writer, not
-``json``): the first call of a context pays for every import here.
+little as it can (``_pickle`` only when a call needs it; its own JSON
+writer, not ``json``): the first call of a context pays for every import.
 """
 
-import _pickle
 import io
 import marshal
 import posix as os  # already loaded; "os" would import a dozen modules
@@ -130,17 +131,35 @@ def _load(name, filename, source, code, is_package):
         setattr(sys.modules[parent], child, mod)
 
 
-class _Unpickler(_pickle.Unpickler):
-    def find_class(self, module, name):
-        if module == "__main__":
-            module = _MAIN
-        mod = sys.modules.get(module)
-        if mod is None:
-            return super().find_class(module, name)
-        obj = mod
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        return obj
+def _resolve(module, qualname):
+    if module == "__main__":
+        module = _MAIN
+    mod = sys.modules.get(module)
+    if mod is None:
+        __import__(module)
+        mod = sys.modules[module]
+    obj = mod
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+_unpickler = None
+
+
+def _unpickle(data):
+    global _unpickler
+    if _unpickler is None:
+        import _pickle
+
+        class _Unpickler(_pickle.Unpickler):
+            def find_class(self, module, name):
+                if module == "__main__" or module in sys.modules:
+                    return _resolve(module, name)
+                return super().find_class(module, name)
+
+        _unpickler = _Unpickler
+    return _unpickler(io.BytesIO(data)).load()
 
 
 # ---- errors ----------------------------------------------------------------------
@@ -169,12 +188,16 @@ def _serve():
     _send(b'{"ready":true}')
     while True:
         n = int.from_bytes(_read(4), "little")
-        request = _pickle.loads(_read(n))
+        request = marshal.loads(_read(n))
         try:
-            kind, modules, payload = request
+            kind, modules = request[0], request[1]
             for m in modules:
                 _load(*m)
-            func, args, kwargs = _Unpickler(io.BytesIO(payload)).load()
+            if kind == "name":
+                func = _resolve(request[2], request[3])
+                args, kwargs = marshal.loads(request[4])
+            else:
+                func, args, kwargs = _unpickle(request[2])
             result = func(*args, **kwargs)
             out = '{"ok":' + _json(result) + "}"
         except BaseException as exc:  # the plugin's, reported, never fatal here

@@ -47,6 +47,7 @@ def test_threads_8_x_50():
     for t, sb in enumerate(sandboxes):
         assert {r.run for r in sb.get_audit_logs()} == set(runs[t])
     assert not children()
+    del sandboxes, sb  # each keeps a compiled sandbox or two for its next context
     gc.collect()
     assert open_fds() == fds_before
 
@@ -72,6 +73,7 @@ def test_async_100_contexts_on_one_loop():
     assert len(set(runs)) == 100
     assert {r.run for r in sb.get_audit_logs()} == set(runs)
     assert not children()
+    del sb
     gc.collect()
     assert open_fds() == fds_before
     # no Python thread per context (the library supervises each run itself)
