@@ -28,11 +28,14 @@ def median_ms(xs):
 
 def first_call(rounds):
     sandboxes = {level: PluginSandbox("bench", audit=level) for level in ("all", "denied", "off")}
-    t = {"plain": [], **{k: [] for k in sandboxes}}
+    t = {"plain": [], "isolated": [], **{k: [] for k in sandboxes}}
     for _ in range(rounds):
         s = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         t["plain"].append(time.perf_counter() - s)
+        s = time.perf_counter()
+        subprocess.run([sys.executable, "-I", "-S", "-c", "pass"], check=True)
+        t["isolated"].append(time.perf_counter() - s)
         for level, sb in sandboxes.items():
             s = time.perf_counter()
             with sb.enforce() as box:
@@ -41,6 +44,8 @@ def first_call(rounds):
     base = median_ms(t["plain"])
     print(f"first call (n={rounds} each, interleaved)")
     print(f"  subprocess.run([sys.executable, '-c', 'pass'])  {base:7.2f} ms  1.00x")
+    iso = median_ms(t["isolated"])
+    print(f"  same with -I -S (how the worker starts)        {iso:7.2f} ms  {iso / base:4.2f}x")
     for level in sandboxes:
         m = median_ms(t[level])
         print(f"  enforce() + first call + exit, audit={level:<6}  {m:7.2f} ms  {m / base:4.2f}x")
