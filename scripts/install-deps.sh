@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential meson ninja-build pkg-config libseccomp-dev libjansson-dev
       libcriterion-dev python3 util-linux bubblewrap hyperfine curl valgrind
-      clang libclang-rt-14-dev libfuzzer-14-dev)
+      clang libclang-rt-14-dev libfuzzer-14-dev
+      python3-dev python3-venv python3-mesonpy python3-pytest)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -38,6 +38,24 @@ dir=$(scripts/build.sh --sanitize)
 echo "=== tests in $dir ==="
 meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
 
+# The Python package as a user gets it: pip install . into a venv made from
+# Debian's packages alone (no index), then its suite from that venv, as root
+# and as uid 65534.
+echo "=== Python package: pip install into a venv, suite as $(id -un) and as uid 65534 ==="
+venv=$(mktemp -d /tmp/praxis-venv.XXXXXX)
+chmod 755 "$venv"
+if /usr/bin/python3 -m venv --system-site-packages "$venv" &&
+	"$venv/bin/pip" install -q --no-build-isolation --no-index . >"$venv/pip.log" 2>&1; then
+	chmod -R a+rX "$venv"
+	(cd /tmp && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests") || status=1
+	(cd /tmp && "$OLDPWD/python/tests/as-nobody.sh" "$venv/bin/python" -m pytest -q \
+		-p no:cacheprovider "$OLDPWD/python/tests") || [ $? = 77 ] || status=1
+else
+	cat "$venv/pip.log" >&2
+	status=1
+fi
+rm -rf "$venv"
+
 if [ -x scripts/fuzz.sh ] && [ "${PRAXIS_FUZZ_SECONDS:-60}" != 0 ]; then
 	echo "=== fuzzers, ${PRAXIS_FUZZ_SECONDS:-60} s each ==="
 	scripts/fuzz.sh "${PRAXIS_FUZZ_SECONDS:-60}" || status=1
