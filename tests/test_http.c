@@ -752,7 +752,7 @@ static void fd_race(bool nobody, const char *call, const char *decoy)
 	/* control: without the sandbox the swaps reach the forbidden port */
 	struct run_out plain;
 	int reached = 0;
-	for (int attempt = 0; attempt < 5 && reached == 0; attempt++) {
+	for (int attempt = 0; attempt < 20 && reached == 0; attempt++) {
 		/* a loaded machine may not run the swapper in between */
 		plain_probev(&x.s,
 		             (const char *const[]){"fd-race", call, decoy, fp,
@@ -838,7 +838,7 @@ static void page_race(bool nobody, const char *call)
 	x.collect_audit = false;
 	struct run_out plain;
 	int reached = 0;
-	for (int attempt = 0; attempt < 5 && reached == 0; attempt++) {
+	for (int attempt = 0; attempt < 20 && reached == 0; attempt++) {
 		plain_probev(&x.s, (const char *const[]){"page-race", call, fp, "3000", host, NULL},
 		             &plain);
 		cr_assert_eq(plain.res.exit_code, 0, "%s", describe(&plain));

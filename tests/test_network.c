@@ -213,7 +213,10 @@ BOTH(network, http_denies_udp_raw_and_tcp_bypasses)
 PTEST(network, http_bad_endpoints_rejected)
 {
 	static const char *const bad[] = {
-	    "127.0.0.1:0", "127.0.0.1:65536", "host:port", "[::1", ":80", ""};
+	    "127.0.0.1:0", "127.0.0.1:65536", "host:port", "[::1", ":80", "",
+	    /* not hosts at all (they would allow nothing, silently) */
+	    "not a host!", "a b", "-x", "x-", "a..b", ".a", "*", "1.2.3.4/99", "10.0.0.0/-1",
+	    "::1/129", "[fe80::1%lo]:80"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		praxis_caps *caps;
 		praxis_error err = {0};
@@ -221,6 +224,22 @@ PTEST(network, http_bad_endpoints_rejected)
 		int r = praxis_caps_add(caps, "network.http", bad[i], &err);
 		cr_assert_eq(r, -EINVAL, "network.http=%s accepted (%d)", bad[i], r);
 		cr_assert_neq(err.message[0], '\0');
+		praxis_caps_free(caps);
+	}
+}
+
+PTEST(network, http_good_endpoints_accepted)
+{
+	static const char *const good[] = {
+	    "example.com",  "example.com.", "xn--bcher-kva.example:8443",
+	    "localhost:80", "10.0.0.0/8",   "[::1]:8080",
+	    "::1/128",      "192.0.2.1"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		praxis_caps *caps;
+		praxis_error err = {0};
+		cr_assert_eq(praxis_caps_new(&caps), 0);
+		cr_assert_eq(praxis_caps_add(caps, "network.http", good[i], &err), 0,
+		             "network.http=%s refused: %s", good[i], err.message);
 		praxis_caps_free(caps);
 	}
 }

@@ -1,6 +1,7 @@
 /* Capability names, their values, and validation. */
 #include "capability.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,54 @@ static bool valid_env_name(const char *s)
 	return true;
 }
 
+/* An IPv4/IPv6 address, optionally /PREFIX within its family's bits. */
+static bool is_address(const char *host)
+{
+	char buf[128];
+	if (strlen(host) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", host);
+	char *slash = strchr(buf, '/');
+	long prefix = -1;
+	if (slash) {
+		char *end;
+		*slash = '\0';
+		errno = 0;
+		prefix = strtol(slash + 1, &end, 10);
+		if (errno || *end || end == slash + 1 || prefix < 0)
+			return false;
+	}
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		return prefix <= 32;
+	return inet_pton(AF_INET6, buf, addr) == 1 && prefix <= 128;
+}
+
+/* A host name as DNS spells one: dot-separated labels of letters, digits
+ * and inner hyphens, 1-63 bytes each, 253 in all (a final dot allowed). */
+static bool is_host_name(const char *host)
+{
+	size_t len = strlen(host), label = 0;
+	if (len == 0 || len > 254 || (len == 254 && host[253] != '.') || host[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = host[i];
+		if (ch == '.') {
+			if (label == 0 || host[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		             (ch >= '0' && ch <= '9');
+		if (!alnum && !(ch == '-' && label > 0))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return host[len - 1] != '-';
+}
+
 /* HOST[:PORT], [IPV6]:PORT, or a bare IPv6 / CIDR (more than one colon). */
 static int parse_endpoint(const char *item, struct http_endpoint *ep, praxis_error *err)
 {
@@ -158,6 +207,16 @@ static int parse_endpoint(const char *item, struct http_endpoint *ep, praxis_err
 	}
 	if (!*host)
 		goto bad;
+	if (!is_address(host) && !is_host_name(host)) {
+		int r =
+		    praxis_fail(err, -EINVAL,
+		                "network.http: '%s' is not a host (expected an IPv4/IPv6 address, "
+		                "a CIDR with a prefix of 0-32 / 0-128, or a DNS name; no value at "
+		                "all allows any host on ports 80 and 443)",
+		                host);
+		free(copy);
+		return r;
+	}
 	ep->port = 0;
 	if (port) {
 		char *end;
