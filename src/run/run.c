@@ -376,7 +376,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	};
 	char accounting[4400];
 	if (sb->cgroup_parent) {
-		int e = run_cgroup_create(&cgroup, sb->cgroup_parent, sink.run_id);
+		int e = run_cgroup_take(&sb->cgroups, &cgroup, sb->cgroup_parent, sink.run_id);
 		if (e == 0)
 			snprintf(accounting, sizeof(accounting), "cgroup v2 (%s/cpu.stat)",
 			         cgroup.path);
@@ -403,6 +403,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 			r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);
 		} else {
 			rs.cgroup = &cgroup;
+			rs.cgroup_pool = &sb->cgroups;
 		}
 	} else {
 		r = spawn_child(sb->clone_flags, &plan, &rs.pidfd, &rs.pid);

@@ -70,7 +70,7 @@ static uint64_t stat_field(const char *text, const char *key)
 	return 0;
 }
 
-int run_cgroup_cpu(const struct run_cgroup *cg, uint64_t *usage_usec, uint64_t *user_usec)
+static int read_cpu(const struct run_cgroup *cg, uint64_t *usage_usec, uint64_t *user_usec)
 {
 	char buf[1024];
 	ssize_t n = pread(cg->stat_fd, buf, sizeof(buf) - 1, 0);
@@ -80,6 +80,16 @@ int run_cgroup_cpu(const struct run_cgroup *cg, uint64_t *usage_usec, uint64_t *
 	*usage_usec = stat_field(buf, "usage_usec");
 	*user_usec = stat_field(buf, "user_usec");
 	return 0;
+}
+
+int run_cgroup_cpu(const struct run_cgroup *cg, uint64_t *usage_usec, uint64_t *user_usec)
+{
+	int r = read_cpu(cg, usage_usec, user_usec);
+	if (r == 0) {
+		*usage_usec = *usage_usec > cg->base_usage ? *usage_usec - cg->base_usage : 0;
+		*user_usec = *user_usec > cg->base_user ? *user_usec - cg->base_user : 0;
+	}
+	return r;
 }
 
 static int write_at(int dir_fd, const char *name, const char *text)
@@ -109,22 +119,81 @@ static bool populated(int events_fd)
 	return stat_field(buf, "populated") != 0;
 }
 
+/* Kill what is left and wait until it is empty: true when it is. */
+static bool drain(struct run_cgroup *cg)
+{
+	int events = openat(cg->dir_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (events < 0)
+		return false;
+	bool busy = populated(events);
+	if (busy)
+		run_cgroup_kill(cg);
+	/* SIGKILLed processes leave in microseconds; 1 s is for a loaded host */
+	for (int i = 0; busy && i < 100; i++) {
+		struct pollfd p = {.fd = events, .events = POLLPRI};
+		poll(&p, 1, 10);
+		busy = populated(events);
+	}
+	close(events);
+	return !busy;
+}
+
+void run_cgroup_pool_init(struct run_cgroup_pool *pool)
+{
+	pthread_mutex_init(&pool->lock, NULL);
+	pool->n = 0;
+}
+
+void run_cgroup_pool_free(struct run_cgroup_pool *pool)
+{
+	for (unsigned i = 0; i < pool->n; i++)
+		run_cgroup_remove(&pool->idle[i]);
+	pool->n = 0;
+	pthread_mutex_destroy(&pool->lock);
+}
+
+int run_cgroup_take(struct run_cgroup_pool *pool, struct run_cgroup *cg, const char *parent,
+                    uint64_t run_id)
+{
+	bool reused = false;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->n > 0) {
+		*cg = pool->idle[--pool->n];
+		reused = true;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	int r = reused ? 0 : run_cgroup_create(cg, parent, run_id);
+	if (r == 0 && read_cpu(cg, &cg->base_usage, &cg->base_user) < 0)
+		cg->base_usage = cg->base_user = 0;
+	return r;
+}
+
+int run_cgroup_give_back(struct run_cgroup_pool *pool, struct run_cgroup *cg)
+{
+	if (cg->dir_fd < 0)
+		return run_cgroup_remove(cg);
+	if (drain(cg)) {
+		pthread_mutex_lock(&pool->lock);
+		bool kept = pool->n < RUN_CGROUP_POOL;
+		if (kept)
+			pool->idle[pool->n++] = *cg;
+		pthread_mutex_unlock(&pool->lock);
+		if (kept) {
+			cg->dir_fd = cg->stat_fd = -1;
+			cg->path[0] = '\0';
+			return 0;
+		}
+	}
+	return run_cgroup_remove(cg);
+}
+
 int run_cgroup_remove(struct run_cgroup *cg)
 {
 	if (cg->dir_fd < 0 && !cg->path[0])
 		return 0;
 	int r = 0;
-	if (cg->dir_fd >= 0) {
-		run_cgroup_kill(cg);
-		int events = openat(cg->dir_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-		/* SIGKILLed processes leave in microseconds; 1 s is for a loaded host */
-		for (int i = 0; events >= 0 && i < 100 && populated(events); i++) {
-			struct pollfd p = {.fd = events, .events = POLLPRI};
-			poll(&p, 1, 10);
-		}
-		if (events >= 0)
-			close(events);
-	}
+	if (cg->dir_fd >= 0)
+		drain(cg);
 	if (cg->path[0] && rmdir(cg->path) < 0 && errno != ENOENT)
 		r = -errno;
 	if (cg->stat_fd >= 0)

@@ -202,6 +202,8 @@ static void plan_cgroup(praxis_sandbox *sb)
 	if (cgroup_place_for_runs(parent, sizeof(parent), sb->cgroup_why, sizeof(sb->cgroup_why)) ==
 	    0) {
 		sb->cgroup_parent = strdup(parent);
+		if (sb->cgroup_parent)
+			run_cgroup_pool_init(&sb->cgroups);
 		run_cgroup_reclaim(parent); /* what killed hosts left behind */
 	}
 }
@@ -429,6 +431,8 @@ void praxis_sandbox_free(praxis_sandbox *sb)
 	strv_free(&sb->degradations);
 	free(sb->search_path);
 	free(sb->child_stack);
+	if (sb->cgroup_parent)
+		run_cgroup_pool_free(&sb->cgroups);
 	free(sb->cgroup_parent);
 	for (int i = 0; i < 3; i++)
 		free(sb->id_maps[i]);

@@ -61,6 +61,7 @@ struct praxis_sandbox {
 	 * host may create cgroups; else NULL and CGROUP_WHY says why. */
 	char *cgroup_parent;
 	char cgroup_why[256];
+	struct run_cgroup_pool cgroups; /* idle ones, for the next runs */
 	/* Kernel memory of sockets and pipes (plan_kernel_buffers): what the
 	 * supervisor sets SO_SNDBUF/SO_RCVBUF to, and what each socket and
 	 * pipe is charged against the memory limit; 0 without a memory limit. */
@@ -134,6 +135,7 @@ struct run_state {
 	uint64_t output_bytes;
 	struct tree_sampler sampler;
 	struct run_cgroup *cgroup; /* NULL: CPU is sampled only */
+	struct run_cgroup_pool *cgroup_pool;
 	bool listener_optional; /* wanted only for socket buffers (child.c) */
 	/* what a socket and a pipe take of the memory limit; the last census
 	 * of them (distinct objects), when, and the fds there were then */

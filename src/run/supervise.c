@@ -232,14 +232,13 @@ static void finish_cgroup(struct run_state *rs)
 {
 	if (!rs->cgroup)
 		return;
-	run_cgroup_kill(rs->cgroup);
 	struct tree_usage u = {.cpu_seconds = rs->tree_cpu, .user_seconds = rs->tree_user};
 	cgroup_cpu(rs, &u);
 	rs->tree_cpu = u.cpu_seconds;
 	rs->tree_user = u.user_seconds;
 	char path[sizeof(rs->cgroup->path)];
 	snprintf(path, sizeof(path), "%s", rs->cgroup->path);
-	if (run_cgroup_remove(rs->cgroup) < 0)
+	if (run_cgroup_give_back(rs->cgroup_pool, rs->cgroup) < 0)
 		audit_emit(rs->sink, 0, "run.accounting", path, false,
 		           "the run's cgroup could not be removed (a process of it lives on?)");
 }
