@@ -186,7 +186,7 @@ static int add_process_rules(struct builder *b)
 		    (r = deny(b, SCMP_SYS(vfork), EPERM, 0, NULL)) < 0)
 			return r;
 	}
-	if (b->o->zygote && !b->o->notify) {
+	if (b->o->gated_processes && !b->o->notify) {
 		/* the supervisor decides who in a zygote's run creates processes */
 		struct scmp_arg_cmp not_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
 		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
@@ -195,7 +195,7 @@ static int add_process_rules(struct builder *b)
 		    (r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(vfork), 0)) < 0)
 			return r;
 	}
-	if (b->o->zygote) {
+	if (b->o->gated_processes) {
 		struct scmp_arg_cmp shared_anon = SCMP_A3(
 		    SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS);
 		if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mmap), 1,
@@ -350,8 +350,8 @@ unsigned seccomp_options_key(const struct seccomp_options *o)
 {
 	return (unsigned)o->subprocess | (unsigned)o->net_socket << 1 | (unsigned)o->net_http << 2 |
 	       (unsigned)o->pid_namespace << 3 | (unsigned)o->metadata << 4 |
-	       (unsigned)o->notify << 5 | (unsigned)o->notify_net << 6 | (unsigned)o->zygote << 7 |
-	       (unsigned)o->buffers << 8;
+	       (unsigned)o->notify << 5 | (unsigned)o->notify_net << 6 |
+	       (unsigned)o->gated_processes << 7 | (unsigned)o->buffers << 8;
 }
 
 bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
@@ -366,8 +366,8 @@ bool seccomp_options_from_key(unsigned key, struct seccomp_options *o)
 	    .notify_net = key & 64,
 	    .buffers = key & 256,
 	};
-	/* notify_net is exactly "network.http without network.socket"; zygote
-	 * variants are compiled when a zygote starts, not prebuilt */
+	/* notify_net is exactly "network.http without network.socket"; gated
+	 * variants (a zygote's) are compiled when one starts, not prebuilt */
 	return o->notify_net == (o->net_http && !o->net_socket) && !(key & 128);
 }
 
@@ -414,9 +414,9 @@ int seccomp_compile(const struct seccomp_options *o, struct bpf_program *p, prax
 	return 0;
 }
 
-/* A zygote call's filter, loaded on top of the plugin's: the zygote may
- * create processes, its calls may not (threads yes), nor exec anything. */
-int seccomp_compile_call_filter(struct bpf_program *p, praxis_error *err)
+/* A filter loaded on top of a plugin's that takes process creation (threads
+ * stay) and exec away: what each call forked by a zygote runs under. */
+int seccomp_compile_no_spawn_filter(struct bpf_program *p, praxis_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)

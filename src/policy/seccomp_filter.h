@@ -6,20 +6,21 @@
 #include "praxis/praxis.h"
 
 struct seccomp_options {
-	bool subprocess;    /* fork/vfork/clone of processes allowed */
-	bool net_socket;    /* TCP and UDP sockets */
-	bool net_http;      /* TCP sockets only */
-	bool pid_namespace; /* false: setsid/setpgid are denied so group kill works */
-	bool metadata;      /* chmod/chown/xattr/utimes allowed (filesystem.write whole) */
-	bool notify;        /* audit: route audited syscalls to the supervisor */
-	bool notify_net;    /* network.http: connect/send* go to the supervisor, which
-	                       performs allowed ones itself (race-free) */
-	bool zygote;        /* a .so plugin's zygote: process creation allowed (with
-	                       subprocess), shared anonymous memory refused: pages
-	                       the zygote keeps and calls fill would be in no RSS */
-	bool buffers;       /* socket(), socketpair() and socket buffer sizes go to the
-	                       supervisor, which creates sockets with bounded buffers:
-	                       kernel memory no RSS shows (docs/limits in SECURITY.md) */
+	bool subprocess;      /* fork/vfork/clone of processes allowed */
+	bool net_socket;      /* TCP and UDP sockets */
+	bool net_http;        /* TCP sockets only */
+	bool pid_namespace;   /* false: setsid/setpgid are denied so group kill works */
+	bool metadata;        /* chmod/chown/xattr/utimes allowed (filesystem.write whole) */
+	bool notify;          /* audit: route audited syscalls to the supervisor */
+	bool notify_net;      /* network.http: connect/send* go to the supervisor, which
+	                         performs allowed ones itself (race-free) */
+	bool gated_processes; /* every process creation asked of the supervisor (a
+	                         gate decides: a .so plugin's zygote), shared
+	                         anonymous memory refused: pages kept by one process
+	                         and filled by its children would be in no RSS */
+	bool buffers;         /* socket(), socketpair() and socket buffer sizes go to the
+	                         supervisor, which creates sockets with bounded buffers:
+	                         kernel memory no RSS shows (docs/limits in SECURITY.md) */
 };
 
 struct bpf_program {
@@ -46,7 +47,7 @@ struct prebuilt_filter {
 };
 /* The filter every call of a zygote loads on top of the plugin's: no
  * process creation, no exec. */
-int seccomp_compile_call_filter(struct bpf_program *p, praxis_error *err);
+int seccomp_compile_no_spawn_filter(struct bpf_program *p, praxis_error *err);
 void bpf_program_free(struct bpf_program *p);
 /* Human-readable rules (libseccomp's PFC text); caller frees. */
 char *seccomp_describe(const struct seccomp_options *o);

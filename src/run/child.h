@@ -76,8 +76,8 @@ struct child_plan {
 	/* No pid namespace: the reaper is a subreaper and kills every
 	 * descendant when the plugin ends or the host dies. */
 	bool reap_orphans;
-	pid_t host_pid;  /* the host process (getppid() check after PDEATHSIG) */
-	int host_pidfd;  /* a pidfd of the host, or -1 */
+	pid_t host_pid; /* the host process (getppid() check after PDEATHSIG) */
+	int host_pidfd; /* a pidfd of the host, or -1 */
 };
 
 /* Runs in the cloned child, the run's reaper (pid 1 of its namespace): it

@@ -1,5 +1,5 @@
-#include "missing.h"
 #include "exec_cancel.h"
+#include "missing.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -7,7 +7,6 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
 
 int exec_cancel_init(struct exec_cancel *c)
 {

@@ -279,8 +279,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	bool audit = sink.level != PRAXIS_AUDIT_OFF;
 	/* network.http is enforced through notifications even without audit. */
 	/* So is the exec-once rule of a plugin without system.subprocess. */
-	bool needs_listener = audit || sb->seccomp_opts.notify_net || sb->seccomp_opts.zygote ||
-	                      !sb->seccomp_opts.subprocess;
+	bool needs_listener = audit || sb->seccomp_opts.notify_net ||
+	                      sb->seccomp_opts.gated_processes || !sb->seccomp_opts.subprocess;
 	bool notify = needs_listener || sb->seccomp_opts.buffers;
 	result->run_id = sink.run_id;
 	int r = program_resolve(opts->argv[0], sb->search_path, &exec_path, err);
@@ -431,6 +431,8 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	rs.cancel_fd = opts->cancel_fd > 0 ? opts->cancel_fd : -1;
 	rs.watch = sb->run_watch;
 	rs.watch_ctx = sb->run_watch_ctx;
+	rs.watch_action = sb->run_watch_action;
+	rs.watch_reason = sb->run_watch_reason;
 	r = supervise(&rs, result, err);
 	result->cancelled = rs.cancelled;
 	if (r >= 0 && rs.setup_step)

@@ -316,7 +316,8 @@ int praxis_sandbox_new(const praxis_config *cfg, praxis_sandbox **ret, praxis_er
 	return sandbox_new(cfg, false, ret, err);
 }
 
-int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, praxis_error *err)
+int sandbox_new(const praxis_config *cfg, bool gated_processes, praxis_sandbox **ret,
+                praxis_error *err)
 {
 	if (!cfg || !ret)
 		return praxis_fail(err, -EINVAL, "praxis_sandbox_new: missing argument");
@@ -369,17 +370,17 @@ int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, pra
 	if ((r = plan_landlock(sb, err)) < 0)
 		goto fail;
 	sb->seccomp_opts = (struct seccomp_options){
-	    /* A zygote forks its calls; each call then loads a filter
-	     * that takes process creation away again (zygote.c). */
-	    .subprocess = sb->caps.subprocess.granted || zygote,
-	    .zygote = zygote,
+	    /* A zygote forks its calls, each asked of the gate; each call
+	     * then loads a filter that takes process creation away again. */
+	    .subprocess = sb->caps.subprocess.granted || gated_processes,
+	    .gated_processes = gated_processes,
 	    .net_socket = sb->caps.net_socket,
 	    .net_http = sb->caps.net_http,
 	    .pid_namespace = (sb->clone_flags & CLONE_NEWPID) != 0,
 	    .notify_net = sb->http_enforced,
-	    /* not for a zygote's run yet: its supervisor (zygote_call.c)
-	     * keeps to what it knows */
-	    .buffers = sb->sock_buf > 0 && !zygote,
+	    /* not for a gated (zygote's) run yet: its calls are supervised
+	     * by zygote_call.c, which keeps to what it knows */
+	    .buffers = sb->sock_buf > 0 && !gated_processes,
 	    .metadata = sb->caps.fs_write.granted &&
 	                (sb->caps.fs_write.whole || sb->caps.fs_write.items.n == 0),
 	};

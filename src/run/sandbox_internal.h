@@ -5,9 +5,9 @@
 #include <sys/types.h>
 
 #include "audit.h"
-#include "fd_census.h"
 #include "capability.h"
 #include "child.h"
+#include "fd_census.h"
 #include "landlock.h"
 #include "net_policy.h"
 #include "notify.h"
@@ -76,11 +76,16 @@ struct praxis_sandbox {
 	/* and what its run must keep to, checked every 10 ms */
 	bool (*run_watch)(void *ctx, const struct tree_usage *u, char *why, size_t size);
 	void *run_watch_ctx;
+	/* the record when the watch fails: its action and reason (the
+	 * watch's WHY is the target) */
+	const char *run_watch_action, *run_watch_reason;
 };
 
-/* sandbox.c: praxis_sandbox_new(), or with ZYGOTE the variant a plugin's
- * zygote runs under: its seccomp filter allows process creation. */
-int sandbox_new(const praxis_config *cfg, bool zygote, praxis_sandbox **ret, praxis_error *err);
+/* sandbox.c: praxis_sandbox_new(), or with GATED_PROCESSES the variant whose
+ * process creation is allowed, each asked of the sandbox's process_gate
+ * (what a .so plugin's zygote runs under). */
+int sandbox_new(const praxis_config *cfg, bool gated_processes, praxis_sandbox **ret,
+                praxis_error *err);
 /* sandbox.c: the audit level of a run (COLLECT: the caller wants the log). */
 praxis_audit_level sandbox_audit_level(const praxis_sandbox *sb, bool collect);
 /* sandbox.c: the filter with audit notifications, built once on first need. */
@@ -114,9 +119,11 @@ struct run_state {
 	double wall_limit; /* seconds, 0 = none */
 	int cancel_fd;     /* readable: kill the run; -1 = none */
 	bool cancelled;
-	/* a zygote's run: checked at every sample; false kills the run */
+	/* a watched run (a zygote's): checked at every sample; false kills
+	 * the run, recorded as WATCH_ACTION with WATCH_REASON */
 	bool (*watch)(void *ctx, const struct tree_usage *u, char *why, size_t size);
 	void *watch_ctx;
+	const char *watch_action, *watch_reason;
 	bool watched_out;
 	struct timespec start;
 	/* filled in */

@@ -294,13 +294,12 @@ static void sample_tree(struct run_state *rs)
 	}
 	char why[256];
 	if (rs->watch && !rs->watched_out && !rs->watch(rs->watch_ctx, &u, why, sizeof(why))) {
-		/* a zygote that misbehaved (zygote.c): every process of it goes */
+		/* the watch says the run misbehaved: every process of it goes */
 		rs->watched_out = true;
 		kill_run(rs);
-		audit_emit(
-		    rs->sink, 0, "run.zygote_killed", why, false,
-		    "the plugin's zygote misbehaved: it was killed, the plugin runs fresh from "
-		    "now on");
+		audit_emit(rs->sink, 0, rs->watch_action ? rs->watch_action : "run.watch_failed",
+		           why, false,
+		           rs->watch_reason ? rs->watch_reason : "the run's watch failed");
 	}
 	char what[160];
 	uint64_t pinnable = pinnable_bytes(rs, &u);

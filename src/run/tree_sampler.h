@@ -10,7 +10,7 @@
  * is gone by the next sample is charged what it was last seen using. */
 struct member_seen {
 	pid_t pid, ppid;
-	unsigned long long start;   /* starttime: tells a reused pid apart */
+	unsigned long long start; /* starttime: tells a reused pid apart */
 	unsigned long long own, own_user;
 	unsigned long long reaped, reaped_user; /* cutime+cstime, cutime */
 	/* Charged for departed children not yet seen in this member's

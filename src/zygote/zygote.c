@@ -1,6 +1,6 @@
 /* A shared-object plugin's zygote, host side: see zygote.h. */
-#include "missing.h"
 #include "zygote.h"
+#include "missing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,6 @@
 #include "zygote_check.h"
 #include "zygote_internal.h"
 #include "zygote_protocol.h"
-
 
 #define STOP_GRACE_MS 2000 /* for the zygote to end after its socket is closed */
 
@@ -278,6 +277,9 @@ int zygote_start(struct zygote *z, praxis_sandbox *sb, const struct zygote_spec 
 	sb->process_gate_ctx = z;
 	sb->run_watch = zygote_watch;
 	sb->run_watch_ctx = z;
+	sb->run_watch_action = "run.zygote_killed";
+	sb->run_watch_reason =
+	    "the plugin's zygote misbehaved: it was killed, the plugin runs fresh from now on";
 	z->load_memory = spec->memory_bytes;
 	z->load_tasks = spec->max_procs;
 	/* Any process of the run past twice a call's limits is not one the host
@@ -292,7 +294,7 @@ int zygote_start(struct zygote *z, praxis_sandbox *sb, const struct zygote_spec 
 	z->wait_go = sandbox_audit_level(sb, false) != PRAXIS_AUDIT_OFF;
 	struct bpf_program filter = {0};
 	int sv[2] = {-1, -1};
-	int r = seccomp_compile_call_filter(&filter, err);
+	int r = seccomp_compile_no_spawn_filter(&filter, err);
 	if (r >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		r = praxis_fail(err, -errno, "socketpair: %s", strerror(errno));
 	/* the kernel's backstop, a second after the budget (as for runs) */
