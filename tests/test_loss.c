@@ -412,6 +412,26 @@ PTEST(loss, memory_limit_too_small_to_enforce_is_refused)
 	cr_assert_eq(o.res.exit_code, 0, "the minimum itself is accepted: %s", describe(&o));
 }
 
+/* The same for CPU: a 1 ms limit let a run use 2 ms and end "exited",
+ * "limit": null. Refused below 0.1 s, by the CLI and the C API. */
+PTEST(loss, cpu_limit_too_small_to_enforce_is_refused)
+{
+	struct run_out o;
+	CLI_RUN(&o, "run", "--cpu", "0.001", "--", "/bin/echo", "hi");
+	cr_assert_eq(o.res.exit_code, 125, "%s", describe(&o));
+	cr_assert(strstr(o.err, "minimum") && strstr(o.err, "0.1 s"), "%s", o.err);
+	cr_assert_str_eq(o.out, "", "the plugin must not run");
+	CLI_RUN(&o, "run", "--cpu", "0.1", "--", "/bin/echo", "hi");
+	cr_assert_eq(o.res.exit_code, 0, "the minimum itself is accepted: %s", describe(&o));
+	praxis_config cfg;
+	praxis_config_init(&cfg);
+	cfg.limits.cpu_seconds = 0.05;
+	praxis_sandbox *sb = NULL;
+	praxis_error err = {0};
+	cr_assert_eq(praxis_sandbox_new(&cfg, &sb, &err), -EINVAL);
+	cr_assert(strstr(err.message, "below the minimum"), "%s", err.message);
+}
+
 /* ---- part 4: captured output the host could not keep ---- */
 
 /* The host (a child of the test) has too little address space to keep

@@ -95,6 +95,9 @@ typedef struct praxis_limits {
  * between two samples without being seen over it. */
 #define PRAXIS_MIN_MEMORY_BYTES (8ULL << 20)
 #define PRAXIS_DEFAULT_CPU_SECONDS      60.0
+/* Smallest CPU limit accepted (non-zero), for the same reason: a program
+ * can use up to ~10 ms more between two samples before it is seen. */
+#define PRAXIS_MIN_CPU_SECONDS 0.1
 #define PRAXIS_DEFAULT_WALL_SECONDS     300.0
 #define PRAXIS_DEFAULT_MAX_PROCS        256
 #define PRAXIS_DEFAULT_MAX_OUTPUT_BYTES (64ULL << 20)

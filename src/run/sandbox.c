@@ -331,6 +331,11 @@ int sandbox_new(const praxis_config *cfg, bool gated_processes, praxis_sandbox *
 		                   "(8 MiB) that sampling every 10 ms can enforce",
 		                   (unsigned long long)cfg->limits.memory_bytes,
 		                   PRAXIS_MIN_MEMORY_BYTES);
+	if (cfg->limits.cpu_seconds > 0 && cfg->limits.cpu_seconds < PRAXIS_MIN_CPU_SECONDS)
+		return praxis_fail(err, -EINVAL,
+		                   "CPU limit of %g s is below the minimum of %g s that sampling "
+		                   "every 10 ms can enforce (0 means no limit)",
+		                   cfg->limits.cpu_seconds, PRAXIS_MIN_CPU_SECONDS);
 	praxis_sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return praxis_fail(err, -ENOMEM, "out of memory");
