@@ -14,7 +14,7 @@ if [ ! -d build-fuzz ]; then
 fi
 ninja -C build-fuzz
 status=0
-for name in manifest values exec_result audit; do
+for name in manifest values exec_result audit hand_back; do
 	work=build-fuzz/fuzz-$name
 	mkdir -p "$work/corpus"
 	echo "== fuzz_$name for ${SECONDS_EACH}s"

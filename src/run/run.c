@@ -121,80 +121,29 @@ static int setup_error(const praxis_sandbox *sb, const struct run_state *rs, con
 	                   child_step_name((enum child_step)rs->setup_step), strerror(e));
 }
 
-static bool valid_utf8(const unsigned char *s, size_t len)
+struct hand_back_sink {
+	struct audit_sink *sink;
+	pid_t pid;
+};
+
+static void hand_back_record(void *ctx, const char *name, bool allowed, const char *why)
 {
-	for (size_t i = 0; i < len;) {
-		unsigned c = s[i];
-		size_t n = c < 0x80             ? 1
-		           : (c & 0xe0) == 0xc0 ? 2
-		           : (c & 0xf0) == 0xe0 ? 3
-		           : (c & 0xf8) == 0xf0 ? 4
-		                                : 0;
-		if (n == 0 || i + n > len || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
-			return false;
-		for (size_t k = 1; k < n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		i += n;
-	}
-	return true;
+	struct hand_back_sink *h = ctx;
+	audit_emit(h->sink, h->pid, PRAXIS_CAP_ENV_WRITE, name, allowed, why);
 }
 
-/* Why a hand-back line cannot be applied, or NULL. CUT: the line has no
- * newline and the channel was full (its end was dropped). */
-static const char *hand_back_problem(const char *line, size_t len, size_t name_len, bool cut)
-{
-	if (cut)
-		return "refused: cut at the hand-back channel's bound (" ENV_CHANNEL_MAX_TEXT
-		       " bytes)";
-	if (memchr(line, '\0', len))
-		return "refused: NUL byte in the line";
-	if (!valid_utf8((const unsigned char *)line, len))
-		return "refused: not valid UTF-8";
-	if (name_len == 0)
-		return "refused: no variable name";
-	if (name_len > ENV_NAME_MAX)
-		return "refused: variable name longer than 255 bytes";
-	return NULL;
-}
-
-/* environment.write: "NAME=VALUE" sets, "NAME" unsets, one per line. Only
- * granted names come back; the rest are audited as denied, and so is every
- * line that cannot be applied as written (never passed on half). */
+/* environment.write: only granted names come back; the rest are audited as
+ * denied, and so is every line that cannot be applied as written. */
 static int collect_env_changes(const praxis_sandbox *sb, struct audit_sink *sink, pid_t pid,
                                const struct output_buffer *buf, praxis_result *result,
                                praxis_error *err)
 {
-	struct strv changes = {0};
-	const struct grant *g = &sb->caps.env_write;
-	const char *text = buf->data, *end = text ? text + buf->len : NULL;
-	size_t n_line = 0;
-	for (const char *line = text; line && line < end; n_line++) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		const char *eq = memchr(line, '=', len);
-		size_t name_len = eq ? (size_t)(eq - line) : len;
-		bool cut = !nl && buf->len >= ENV_CHANNEL_MAX;
-		const char *why = hand_back_problem(line, len, name_len, cut);
-		char name[ENV_NAME_MAX + 1];
-		if (why) {
-			snprintf(name, sizeof(name), "(line %zu)", n_line + 1);
-			audit_emit(sink, pid, PRAXIS_CAP_ENV_WRITE, name, false, why);
-		} else {
-			memcpy(name, line, name_len);
-			name[name_len] = '\0';
-			bool ok = g->whole || strv_contains(&g->items, name);
-			audit_emit(sink, pid, PRAXIS_CAP_ENV_WRITE, name, ok,
-			           ok ? "handed back to the host"
-			              : "environment.write not granted for it");
-			if (ok && strv_push_owned(&changes, strndup(line, len)) < 0) {
-				strv_free(&changes);
-				return praxis_fail(err, -ENOMEM, "out of memory");
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	result->env_changes = changes.v; /* NULL-terminated, owned by the result */
+	struct hand_back_sink h = {sink, pid};
+	char **changes = NULL;
+	if (env_hand_back_parse(&sb->caps.env_write, buf->data, buf->len,
+	                        buf->len >= ENV_HAND_BACK_MAX, hand_back_record, &h, &changes) < 0)
+		return praxis_fail(err, -ENOMEM, "out of memory");
+	result->env_changes = changes; /* NULL-terminated, owned by the result */
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "capability.h"
 #include "child.h"
+#include "env_hand_back.h"
 #include "fd_census.h"
 #include "landlock.h"
 #include "net_policy.h"
@@ -100,11 +101,6 @@ int spawn_child_in_cgroup(unsigned long clone_flags, const struct child_plan *pl
                           int *ret_pidfd, pid_t *ret_pid);
 
 /* supervise.c: the per-run event loop. */
-/* Bound of the environment.write hand-back channel (fd 3), and of a name. */
-#define ENV_CHANNEL_MAX      65536
-#define ENV_CHANNEL_MAX_TEXT "65536"
-#define ENV_NAME_MAX         255
-
 struct output_buffer {
 	char *data;
 	size_t len, cap;

@@ -162,7 +162,7 @@ static bool handle_output(struct run_state *rs, int i)
 	if (n <= 0)
 		return false;
 	if (i == ENV_CHANNEL) { /* environment.write hand-back: bounded, not output */
-		capture_append(&rs->captured[i], buf, (size_t)n, ENV_CHANNEL_MAX);
+		capture_append(&rs->captured[i], buf, (size_t)n, ENV_HAND_BACK_MAX);
 		return true;
 	}
 	uint64_t max = rs->limits.max_output_bytes;
