@@ -24,4 +24,5 @@ echo "target string: ${#T} bytes"
 echo "control:"; (cd $W && "$@" $R/attacks/deep_link $T)
 echo "sandbox:"; "$@" build/praxis run --allow filesystem.read=$W --allow filesystem.write=$W --cwd $W --audit $A -- attacks/deep_link $T
 grep '"target":"[^"]*L"' $A | cut -c1-400
+grep filesystem.read $A | grep -v -e /usr -e /etc -e /lib | cut -c1-400
 rm -f $A

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -1100,6 +1101,50 @@ static int op_pin_kernel(const char *kind, long n, long raise)
 	return 0;
 }
 
+static int count_fds_now(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 4096; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* socketpair-badptr: socketpair() with an unwritable sv must fail EFAULT
+ * and leave no fd behind, as the kernel's does. Prints "EFAULT FDS=+N". */
+static int op_socketpair_badptr(void)
+{
+	int before = count_fds_now();
+	int r = (int)syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (uintptr_t)8);
+	int e = errno;
+	printf("%s FDS=+%d\n", r < 0 ? strerrorname_np(e) : "OK", count_fds_now() - before);
+	fflush(stdout);
+	return 0;
+}
+
+/* vmsplice: one byte of our memory spliced into a pipe. */
+static int op_vmsplice(void)
+{
+	int p[2];
+	static char byte = 'x';
+	if (pipe(p) < 0)
+		return fail_errno(errno);
+	struct iovec iov = {&byte, 1};
+	return check(syscall(SYS_vmsplice, p[1], &iov, 1UL, 0U) == 1 ? 0 : -1);
+}
+
+/* inotify-many N DIR: N inotify instances, each watching DIR, held 1 s
+ * (each can queue max_queued_events events of kernel memory). */
+static int op_inotify_many(long n, const char *dir)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = (int)syscall(SYS_inotify_init1, IN_CLOEXEC);
+		if (fd < 0 || syscall(SYS_inotify_add_watch, fd, dir, IN_ACCESS | IN_OPEN) < 0)
+			return fail_errno(errno);
+	}
+	sleep_seconds(1.0);
+	return ok();
+}
+
 static void child_alloc(long mb, long hold_ms)
 {
 	if (alloc_touch(mb, 16) < 0)
@@ -2087,6 +2132,13 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-alloc") == 0) {
 		NEED(3);
 		return fork_children((int)number(a[0]), child_alloc, number(a[1]), number(a[2]));
+	} else if (strcmp(op, "socketpair-badptr") == 0) {
+		return op_socketpair_badptr();
+	} else if (strcmp(op, "vmsplice") == 0) {
+		return op_vmsplice();
+	} else if (strcmp(op, "inotify-many") == 0) {
+		NEED(2);
+		return op_inotify_many(number(a[0]), a[1]);
 	} else if (strcmp(op, "pin-kernel") == 0) {
 		NEED(3);
 		return op_pin_kernel(a[0], number(a[1]), number(a[2]));

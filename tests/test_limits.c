@@ -428,6 +428,57 @@ static void pin_kernel(bool nobody, const char *kind, const char *n, const char 
 	xrun_free(&o);
 }
 
+/* The third review (attacks/thp_pipe.c): a huge page vmspliced into a pipe
+ * stays allocated after munmap, 32 MiB per pipe outside any RSS. With a
+ * memory limit vmsplice, splice and tee answer EINVAL (callers fall back to
+ * read and write). */
+BOTH(limits, vmsplice_is_refused_under_a_memory_limit)
+{
+	struct xspec x = limited(nobody);
+	x.limits.memory_bytes = 64 * MiB;
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"vmsplice", NULL}, &plain);
+	cr_assert_str_eq(plain.out, "OK\n", "control: %s", describe(&plain));
+	struct xrun o;
+	XPROBE(&x, &o, "vmsplice");
+	xassert_exit(&o, 1, "ERR EINVAL\n");
+	xrun_free(&o);
+}
+
+/* The third review (attacks/inotify_queue.c): 128 inotify instances queued
+ * 340 MiB of events under a 64 MiB limit. Each instance is charged what its
+ * queue can hold (max_queued_events x 512 bytes). */
+BOTH(limits, inotify_queues_are_charged)
+{
+	struct xspec x = limited(nobody);
+	x.limits.memory_bytes = 64 * MiB;
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"inotify-many", "20", "/usr", NULL}, &plain);
+	cr_assert_str_eq(plain.out, "OK\n", "control: %s", describe(&plain));
+	struct xrun o;
+	XPROBE(&x, &o, "inotify-many", "20", "/usr");
+	xassert_limit(&o, PRAXIS_LIMIT_MEMORY);
+	xrun_free(&o);
+	/* one instance, as file watchers use, is fine */
+	XPROBE(&x, &o, "inotify-many", "1", "/usr");
+	xassert_exit(&o, 0, "OK\n");
+	xrun_free(&o);
+}
+
+/* The third review (attacks/sock_semantics.c): socketpair() with a bad sv
+ * answered EFAULT but left two fds in the plugin; the kernel leaves none. */
+BOTH(limits, socketpair_with_a_bad_pointer_leaves_no_fd)
+{
+	struct xspec x = limited(nobody);
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"socketpair-badptr", NULL}, &plain);
+	cr_assert_str_eq(plain.out, "EFAULT FDS=+0\n", "control: %s", describe(&plain));
+	struct xrun o;
+	XPROBE(&x, &o, "socketpair-badptr");
+	xassert_exit(&o, 0, "EFAULT FDS=+0\n");
+	xrun_free(&o);
+}
+
 BOTH(limits, socketpair_queues_are_bounded)
 {
 	pin_kernel(nobody, "unix", "500", "0", NULL);
@@ -478,7 +529,10 @@ static char *cgroup_of_host(const char *parent, pid_t host)
 		DIR *d = opendir(parent);
 		struct dirent *e;
 		char prefix[64];
-		snprintf(prefix, sizeof(prefix), "praxis-%d-", (int)host);
+		struct stat ns;
+		snprintf(prefix, sizeof(prefix), "praxis-%llu-%d-",
+		         stat("/proc/self/ns/pid", &ns) == 0 ? (unsigned long long)ns.st_ino : 0ULL,
+		         (int)host);
 		while (d && (e = readdir(d)))
 			if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
 				char *found = strdup(tpath("%s/%s", parent, e->d_name));

@@ -163,6 +163,12 @@ int notify_handle(struct notify_ctx *c)
 			                         "only AF_UNIX socketpairs are allowed");
 		log_allowed(&k, PRAXIS_CAP_NET_SOCKET);
 		return create_socketpair(&k);
+	case SYS_vmsplice:
+	case SYS_splice:
+	case SYS_tee:
+		return handle_denied_syscall(&k, EINVAL,
+		                             "splicing pages into a pipe pins memory no RSS shows "
+		                             "(with a memory limit)");
 	case SYS_fcntl:
 		return handle_denied_syscall(&k, decide_fcntl(a[1], a[2]),
 		                             "a pipe buffer larger than 64 KiB (kernel memory "

@@ -191,6 +191,49 @@ static void self_to_plugin(pid_t tid, char *path, size_t size)
 	snprintf(path, size, "%s%s", mine, rest);
 }
 
+/* The directory that holds what PATH (relative to BASE) names, as an
+ * O_PATH fd, and the name there in NAME: when FOLLOW and the last component
+ * is a symlink (to a file, or dangling), its target's, link after link (at
+ * most 40, the kernel's bound). -errno when it cannot be opened. */
+static int real_parent(int base, const char *path, bool follow, uint64_t how_resolve, char *name,
+                       size_t size)
+{
+	char cur[PATH_MAX];
+	snprintf(cur, sizeof(cur), "%s", path);
+	int at = base == AT_FDCWD ? AT_FDCWD : dup(base);
+	for (int hops = 0; hops <= 40; hops++) {
+		char parent[PATH_MAX];
+		dir_part(cur, parent, sizeof(parent));
+		int pfd = open_as(at, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, how_resolve);
+		int e = errno;
+		if (at >= 0)
+			close(at);
+		if (pfd < 0)
+			return -e;
+		const char *leaf = last_name(cur);
+		struct stat st;
+		char target[PATH_MAX];
+		ssize_t n;
+		if (!follow || fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISLNK(st.st_mode) ||
+		    (n = readlinkat(pfd, leaf, target, sizeof(target) - 1)) <= 0) {
+			snprintf(name, size, "%s", leaf);
+			return pfd;
+		}
+		target[n] = '\0';
+		snprintf(cur, sizeof(cur), "%s", target);
+		if (target[0] == '/') {
+			close(pfd);
+			at = AT_FDCWD;
+		} else {
+			at = pfd;
+		}
+	}
+	if (at >= 0)
+		close(at);
+	return -ELOOP;
+}
+
 int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_ok,
             uint64_t how_resolve, struct resolved *out)
 {
@@ -230,11 +273,17 @@ int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_
 			out->path[n] = '\0';
 		out->anonymous = out->path[0] != '/';
 		if (r == -ENAMETOOLONG) {
-			char parent[PATH_MAX];
-			dir_part(path, parent, sizeof(parent));
-			int pfd = open_as(base, parent, O_PATH | O_CLOEXEC, how_resolve);
+			/* beyond PATH_MAX: described by the directory that really
+			 * holds it (a directory's own "..", else through its
+			 * symlinks), and decided by walking from there */
+			char name[NAME_MAX + 1];
+			int pfd = out->is_dir ? openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)
+			                      : real_parent(base, path, follow, how_resolve, name,
+			                                    sizeof(name));
+			if (out->is_dir)
+				snprintf(name, sizeof(name), "%s", last_name(path));
 			if (pfd >= 0) {
-				name_deep(out, pfd, last_name(path));
+				name_deep(out, pfd, name);
 				out->fd = fd;
 				fd = -1;
 				r = 0;
@@ -243,13 +292,12 @@ int resolve(pid_t pid, int64_t dirfd, const char *path, bool follow, bool empty_
 		if (fd >= 0)
 			close(fd);
 	} else if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) {
-		/* Not there (yet): describe it through its parent. */
-		char parent[PATH_MAX];
-		const char *name = last_name(path);
-		dir_part(path, parent, sizeof(parent));
-		int pfd = open_as(base, parent, O_PATH | O_CLOEXEC, how_resolve);
+		/* Not there (yet): describe it through its parent (a dangling
+		 * symlink's target's, which is what O_CREAT creates). */
+		char name[NAME_MAX + 1];
+		int pfd = real_parent(base, path, follow, how_resolve, name, sizeof(name));
 		if (pfd < 0) {
-			r = -errno;
+			r = pfd;
 		} else {
 			snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
 			ssize_t n = readlink(link, out->path, PATH_MAX);
@@ -310,19 +358,32 @@ bool landlock_allows(const struct notify_ctx *c, const char *path, uint64_t need
 static uint64_t rights_by_walk(const struct notify_ctx *c, int obj, int dir, const char **rule)
 {
 	const struct landlock_plan *p = c->landlock;
+	size_t n = p->n_rules + c->n_extra;
+	/* the rules' inodes, once per walk: a level costs one ".." and one
+	 * fstat, however many rules there are */
+	struct stat *ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct ll_path_rule *r =
+		    k < p->n_rules ? &p->rules[k] : &c->extra[k - p->n_rules];
+		if (r->fd < 0 || fstat(r->fd, &ids[k]) < 0)
+			ids[k].st_ino = 0;
+	}
 	uint64_t rights = 0;
 	int cur = obj >= 0 ? dup(obj) : dup(dir);
 	bool at_obj = obj >= 0;
-	for (int depth = 0; cur >= 0 && depth < PATH_MAX; depth++) {
+	/* a tree is finite and ".." leads to its root: the bound is only a
+	 * guard, far above any depth a plugin can build */
+	for (long depth = 0; cur >= 0 && depth < (1L << 22); depth++) {
 		struct stat st, up_st;
 		if (fstat(cur, &st) < 0)
 			break;
-		for (size_t k = 0; k < p->n_rules + c->n_extra; k++) {
-			const struct ll_path_rule *r =
-			    k < p->n_rules ? &p->rules[k] : &c->extra[k - p->n_rules];
-			struct stat rs;
-			if (r->fd >= 0 && fstat(r->fd, &rs) == 0 && rs.st_dev == st.st_dev &&
-			    rs.st_ino == st.st_ino) {
+		for (size_t k = 0; k < n; k++) {
+			if (ids[k].st_ino && ids[k].st_dev == st.st_dev &&
+			    ids[k].st_ino == st.st_ino) {
+				const struct ll_path_rule *r =
+				    k < p->n_rules ? &p->rules[k] : &c->extra[k - p->n_rules];
 				rights |= r->access;
 				if (!*rule)
 					*rule = r->path;
@@ -341,6 +402,7 @@ static uint64_t rights_by_walk(const struct notify_ctx *c, int obj, int dir, con
 	}
 	if (cur >= 0)
 		close(cur);
+	free(ids);
 	return rights;
 }
 

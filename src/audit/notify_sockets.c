@@ -89,6 +89,15 @@ int create_socketpair(struct call *k)
 {
 	struct notify_ctx *c = k->c;
 	int type = (int)(k->a[1] & 0xffffffff), sv[2];
+	/* Where the two numbers go must be writable before any fd is
+	 * installed (the kernel installs none on EFAULT): its bytes are read
+	 * and written back unchanged. */
+	int old[2];
+	struct iovec probe = {old, sizeof(old)};
+	struct iovec at = {(void *)(uintptr_t)k->a[3], sizeof(old)};
+	if (process_vm_readv(k->pid, &probe, 1, &at, 1, 0) != (ssize_t)sizeof(old) ||
+	    process_vm_writev(k->pid, &probe, 1, &at, 1, 0) != (ssize_t)sizeof(old))
+		return reply_value(c, 0, EFAULT);
 	if (socketpair((int)k->a[0], (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC, (int)k->a[2], sv) < 0)
 		return reply_value(c, 0, errno);
 	int fds[2] = {-1, -1}, e = 0;

@@ -73,6 +73,14 @@ static int add_buffer_rules(struct builder *b)
 	if ((r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socket), 0)) < 0 ||
 	    (r = seccomp_rule_add(b->ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socketpair), 0)) < 0)
 		return r;
+	/* A pipe slot can hold a whole (huge) page spliced into it, which then
+	 * stays allocated outside any RSS: 16 slots of 2 MiB pages are 32 MiB
+	 * per pipe. EINVAL, as for a file that cannot splice: callers fall
+	 * back to read and write. */
+	static const int splicing[] = {SCMP_SYS(vmsplice), SCMP_SYS(splice), SCMP_SYS(tee)};
+	for (unsigned i = 0; i < sizeof(splicing) / sizeof(*splicing); i++)
+		if ((r = deny(b, splicing[i], EINVAL, 0, NULL)) < 0)
+			return r;
 	unsigned n;
 	const struct sockopt_id *opts = syscall_policy_buffer_sockopts(&n);
 	for (unsigned i = 0; i < n; i++) {

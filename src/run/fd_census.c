@@ -46,10 +46,16 @@ static int scan(struct fd_census *c, pid_t pid)
 			continue;
 		link[n] = '\0';
 		unsigned long long ino;
-		if (sscanf(link, "socket:[%llu]", &ino) == 1)
-			r = add(c, (uint64_t)ino << 1);
-		else if (sscanf(link, "pipe:[%llu]", &ino) == 1)
-			r = add(c, (uint64_t)ino << 1 | 1);
+		if (sscanf(link, "socket:[%llu]", &ino) == 1) {
+			r = add(c, (uint64_t)ino << 2);
+		} else if (sscanf(link, "pipe:[%llu]", &ino) == 1) {
+			r = add(c, (uint64_t)ino << 2 | 1);
+		} else if (strcmp(link, "anon_inode:inotify") == 0) {
+			/* anonymous inodes share one inode: the instance is the
+			 * file, which fdinfo does not name; count each fd (an
+			 * fd dup'ed or inherited is charged twice: the safe side) */
+			r = add(c, ((uint64_t)c->n << 2) | 2);
+		}
 	}
 	closedir(d);
 	return r;
@@ -75,10 +81,11 @@ int fd_census_count(struct fd_census *c, const pid_t *pids, size_t n, struct fd_
 	for (size_t i = 0; i < c->n; i++) {
 		if (i && c->keys[i] == c->keys[i - 1])
 			continue;
-		if (c->keys[i] & 1)
-			out->pipes++;
-		else
-			out->sockets++;
+		switch (c->keys[i] & 3) {
+		case 0: out->sockets++; break;
+		case 1: out->pipes++; break;
+		default: out->inotify++; break;
+		}
 	}
 	return 0;
 }

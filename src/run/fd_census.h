@@ -8,12 +8,13 @@
  * name the same one (inherited by fork, dup'ed) count once. Their queues
  * are kernel memory no RSS shows (sandbox.c, plan_kernel_buffers). */
 struct fd_census {
-	uint64_t *keys; /* inode << 1 | is_pipe, of the last count */
+	uint64_t *keys; /* inode << 2 | kind (0 socket, 1 pipe, 2 inotify) */
 	size_t n, cap;
 };
 
 struct fd_objects {
 	uint64_t sockets, pipes;
+	uint64_t inotify; /* instances: each queues events up to max_queued_events */
 };
 
 /* Count what PIDS (N of them) hold. 0, or -ENOMEM. */

@@ -292,6 +292,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	rs.listener_optional = notify && !needs_listener;
 	rs.sock_charge = sb->sock_charge;
 	rs.pipe_charge = sb->pipe_charge;
+	rs.inotify_charge = sb->inotify_charge;
 	struct child_plan plan = {
 	    .stdio = {stdio[0], stdio[1], stdio[2]},
 	    .sync_fd = sync[1],

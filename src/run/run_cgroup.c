@@ -13,11 +13,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The pid namespace the host's pid means something in: part of the name,
+ * so a reclaim never judges a host of another namespace by a pid of ours. */
+static unsigned long long own_pid_ns(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
 int run_cgroup_create(struct run_cgroup *cg, const char *parent, uint64_t run_id)
 {
 	cg->dir_fd = cg->stat_fd = -1;
-	if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s/praxis-%d-%016llx", parent,
-	                     (int)getpid(), (unsigned long long)run_id) >= sizeof(cg->path))
+	if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s/praxis-%llu-%d-%016llx", parent,
+	                     own_pid_ns(), (int)getpid(),
+	                     (unsigned long long)run_id) >= sizeof(cg->path))
 		return -ENAMETOOLONG;
 	int made = mkdir(cg->path, 0755);
 	if (made < 0 && (errno == EAGAIN || errno == ENOSPC)) {
@@ -47,13 +56,14 @@ void run_cgroup_reclaim(const char *parent)
 	if (!d)
 		return;
 	struct dirent *e;
+	unsigned long long ns = own_pid_ns();
 	while ((e = readdir(d))) {
 		int pid = 0, end = 0;
-		unsigned long long id;
-		if (sscanf(e->d_name, "praxis-%d-%16llx%n", &pid, &id, &end) != 2 ||
+		unsigned long long id, their_ns;
+		if (sscanf(e->d_name, "praxis-%llu-%d-%16llx%n", &their_ns, &pid, &id, &end) != 3 ||
 		    e->d_name[end] != '\0' || strlen(e->d_name) != (size_t)end || pid <= 0 ||
-		    pid == getpid())
-			continue;
+		    pid == getpid() || !ns || their_ns != ns)
+			continue; /* not a host of our pid namespace: its pid means nothing here */
 		if (kill(pid, 0) == 0 || errno != ESRCH)
 			continue; /* its host lives (or is someone else's now): not ours */
 		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR); /* only if empty */

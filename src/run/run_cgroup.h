@@ -31,10 +31,11 @@ struct run_cgroup_pool {
 	unsigned n;
 };
 
-/* Remove the empty praxis-<pid>-<id> cgroups under PARENT whose creating
- * host <pid> is gone (killed before it could remove them). */
+/* Remove the empty praxis-<pidns>-<pid>-<id> cgroups under PARENT whose
+ * creating host <pid>, of our pid namespace, is gone (killed before it
+ * could remove them). */
 void run_cgroup_reclaim(const char *parent);
-/* Create PARENT/praxis-<pid>-<RUN_ID>. 0 or -errno. */
+/* Create PARENT/praxis-<pidns>-<pid>-<RUN_ID>. 0 or -errno. */
 int run_cgroup_create(struct run_cgroup *cg, const char *parent, uint64_t run_id);
 /* An idle cgroup of POOL, or a new one under PARENT. 0 or -errno. */
 int run_cgroup_take(struct run_cgroup_pool *pool, struct run_cgroup *cg, const char *parent,

@@ -252,6 +252,8 @@ static void finish_cgroup(struct run_state *rs)
 static uint64_t pinnable_bytes(struct run_state *rs, const struct tree_usage *u)
 {
 	uint64_t per_fd = rs->sock_charge > rs->pipe_charge ? rs->sock_charge : rs->pipe_charge;
+	if (rs->inotify_charge > per_fd)
+		per_fd = rs->inotify_charge;
 	uint64_t naive = u->fds * per_fd, limit = rs->limits.memory_bytes;
 	if (!limit || u->rss_bytes + naive <= limit || rs->sampler.n < 2)
 		return naive;
@@ -260,7 +262,8 @@ static uint64_t pinnable_bytes(struct run_state *rs, const struct tree_usage *u)
 		struct fd_objects o;
 		if (fd_census_count(&rs->census, rs->sampler.queue + 1, rs->sampler.n - 1, &o) ==
 		    0) {
-			rs->census_bytes = o.sockets * rs->sock_charge + o.pipes * rs->pipe_charge;
+			rs->census_bytes = o.sockets * rs->sock_charge + o.pipes * rs->pipe_charge +
+			                   o.inotify * rs->inotify_charge;
 			rs->census_fds = u->fds;
 		} else {
 			rs->census_bytes = naive;
