@@ -1,8 +1,11 @@
-/* The CLI's --audit sink: JSON Lines written with every write checked, and
- * never blocking the supervising thread for long on a stalled reader. */
+/* The CLI's --audit sink: JSON Lines written with every write checked, by a
+ * thread of its own, so the supervising thread never waits for a reader:
+ * records queue (at most AUDIT_QUEUE_MAX bytes) while the file takes them. */
 #ifndef PRAXIS_CLI_AUDIT_FILE_H
 #define PRAXIS_CLI_AUDIT_FILE_H
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "praxis/praxis.h"
@@ -10,7 +13,21 @@
 /* Exit status of a run whose audit log was asked for and is incomplete. */
 #define EXIT_AUDIT_INCOMPLETE 122
 
+#define AUDIT_QUEUE_MAX (16u << 20)
+
+struct audit_line {
+	struct audit_line *next;
+	size_t len;
+	char text[];
+};
+
 struct audit_file {
+	pthread_mutex_t lock; /* the fields below, between the run and the writer */
+	pthread_cond_t cv;
+	pthread_t writer;
+	bool writer_started, closing, closed;
+	struct audit_line *head, *tail;
+	size_t queued; /* bytes waiting */
 	int fd;
 	bool active;      /* --audit was given */
 	bool own_fd;      /* opened by us (closed by audit_file_close) */

@@ -489,6 +489,35 @@ PTEST(loss, captured_output_the_host_cannot_keep_is_marked_truncated)
 	             st);
 }
 
+/* A reader that never reads must not hold up the run's limits: records
+ * queue for the CLI's writer thread while the wall limit ends the plugin on
+ * time (before: the supervisor waited up to 2 s inside the callback). */
+PTEST(loss, stalled_audit_reader_does_not_delay_the_wall_limit)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	int out = tmp_file(), errf = tmp_file();
+	const char *report = tpath("%s/report.json", tmpdir_new(false));
+	pid_t pid = cli_start((const char *const[]){"run", "--wall", "1", "--report", report,
+	                                            "--audit", "/dev/fd/3", "--", "/bin/sh", "-c",
+	                                            "while :; do : < /dev/null; done", NULL},
+	                      p[1], out, errf);
+	close(p[1]);
+	int st = wait_status(pid);
+	close(p[0]);
+	const char *err = file_text(errf);
+	cr_assert_eq(st, 122, "exit %d; stderr: %s", st, err);
+	const char *r = file_get(report);
+	cr_assert_not_null(r, "no report; stderr: %s", err);
+	cr_assert(strstr(r, "\"limit\":\"wall\""), "%s", r);
+	const char *w = strstr(r, "\"wall_seconds\":");
+	cr_assert_not_null(w, "%s", r);
+	double wall = atof(w + strlen("\"wall_seconds\":"));
+	cr_assert_lt(wall, 1.3, "the plugin lived %.3f s under --wall 1: %s", wall, r);
+	close(out);
+	close(errf);
+}
+
 /* A reader that never reads: the supervisor waits a bounded time per record
  * (2 s), then declares the log incomplete, instead of blocking the run. */
 PTEST(loss, stalled_audit_reader_does_not_block_the_run)
