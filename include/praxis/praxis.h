@@ -207,7 +207,10 @@ typedef enum praxis_output_mode {
 
 typedef struct praxis_run_opts {
 	const char *const *argv; /* argv[0] is the program: a path, or a name looked up in PATH */
-	int stdio[3];            /* fds for the plugin's 0/1/2; -1 = /dev/null */
+	/* fds for the plugin's 0/1/2; -1 = /dev/null. The library dups them
+	 * into the plugin when it starts; only RELAY writes to stdio[1]/[2]
+	 * after that, until the run returns. */
+	int stdio[3];
 	praxis_output_mode output;
 	const char *cwd;    /* NULL = the host's current directory */
 	bool collect_audit; /* keep the run's records in result->audit */
