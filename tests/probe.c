@@ -1101,6 +1101,27 @@ static int op_pin_kernel(const char *kind, long n, long raise)
 	return 0;
 }
 
+static int exit_thread(void *arg)
+{
+	(void)arg;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/* thread-own-fds: a thread (CLONE_THREAD) with an fd table of its own (no
+ * CLONE_FILES), whose fds no /proc/PID/fd shows. */
+static int op_thread_own_fds(void)
+{
+	static char stack[65536];
+	int r = clone(exit_thread, stack + sizeof(stack),
+	              CLONE_VM | CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL);
+	if (r < 0)
+		return fail_errno(errno);
+	struct timespec t = {0, 10 * 1000 * 1000};
+	nanosleep(&t, NULL);
+	return ok();
+}
+
 static int count_fds_now(void)
 {
 	int n = 0;
@@ -2132,6 +2153,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-alloc") == 0) {
 		NEED(3);
 		return fork_children((int)number(a[0]), child_alloc, number(a[1]), number(a[2]));
+	} else if (strcmp(op, "thread-own-fds") == 0) {
+		return op_thread_own_fds();
 	} else if (strcmp(op, "socketpair-badptr") == 0) {
 		return op_socketpair_badptr();
 	} else if (strcmp(op, "vmsplice") == 0) {

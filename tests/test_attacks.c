@@ -266,6 +266,8 @@ DENIED(keyctl, "keyctl", true, true, "ERR EPERM\n")
 DENIED(personality_no_aslr, "personality-noaslr", true, true, "ERR EPERM\n")
 DENIED(memfd_exec, "memfd-exec", true, true, "ERR EPERM\n")
 DENIED(clone3_answers_enosys, "clone3", true, true, "ERR ENOSYS\n")
+/* fourth review: a thread's own fd table is out of the socket/pipe census */
+DENIED(thread_with_its_own_fd_table, "thread-own-fds", true, true, "ERR EPERM\n")
 
 BOTH(attacks, memfd_noexec_is_denied_too)
 {

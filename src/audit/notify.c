@@ -193,9 +193,13 @@ int notify_handle(struct notify_ctx *c)
 		}
 		if (err == 0 && !(a[0] & CLONE_THREAD) && !gate_allows(&k))
 			return gate_denied(&k);
+		bool own_table = (a[0] & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD;
 		return register_decision(&k, PRAXIS_CAP_SUBPROCESS, err,
-		                         o->subprocess ? "new namespaces are never allowed"
-		                                       : "system.subprocess not granted");
+		                         own_table
+		                             ? "a thread with an fd table of its own is never "
+		                               "allowed (its fds would go uncounted)"
+		                         : o->subprocess ? "new namespaces are never allowed"
+		                                         : "system.subprocess not granted");
 	}
 	case SYS_personality:
 		return handle_denied_syscall(&k, decide_personality(a[0]),

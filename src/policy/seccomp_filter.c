@@ -186,6 +186,13 @@ static int add_process_rules(struct builder *b)
 		if ((r = deny(b, SCMP_SYS(clone), EPERM, 1, &c)) < 0)
 			return r;
 	}
+	/* A thread with an fd table of its own (clone(CLONE_THREAD) without
+	 * CLONE_FILES, which no threads library makes): its fds would be
+	 * outside /proc/PID/fd, so outside the count of sockets and pipes. */
+	struct scmp_arg_cmp own_table =
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_FILES, CLONE_THREAD);
+	if ((r = deny(b, SCMP_SYS(clone), EPERM, 1, &own_table)) < 0)
+		return r;
 	/* New processes: denied without system.subprocess, logged with it. */
 	if (!b->o->subprocess || b->o->notify) {
 		struct scmp_arg_cmp not_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);

@@ -152,6 +152,8 @@ int decide_clone(const struct seccomp_options *o, uint64_t flags)
 {
 	if (flags & clone_namespace_flags)
 		return EPERM;
+	if ((flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD)
+		return EPERM; /* a thread whose fd table no /proc/PID/fd shows */
 	if (!(flags & CLONE_THREAD) && !o->subprocess)
 		return EPERM;
 	return 0;
