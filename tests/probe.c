@@ -1122,6 +1122,34 @@ static int op_thread_own_fds(void)
 	return ok();
 }
 
+/* epoll-many N M: N epoll instances, each watching M dups of one eventfd
+ * (N x M watches of kernel memory), held 1 s. */
+static int op_epoll_many(long n, long m)
+{
+	int ev = (int)syscall(SYS_eventfd2, 0, O_CLOEXEC);
+	if (ev < 0)
+		return fail_errno(errno);
+	int *dups = calloc((size_t)m, sizeof(int));
+	for (long i = 0; i < m; i++)
+		if ((dups[i] = fcntl(ev, F_DUPFD_CLOEXEC, 0)) < 0)
+			return fail_errno(errno);
+	for (long i = 0; i < n; i++) {
+		int ep = (int)syscall(SYS_epoll_create1, O_CLOEXEC);
+		if (ep < 0)
+			return fail_errno(errno);
+		for (long j = 0; j < m; j++) {
+			struct {
+				uint32_t events;
+				uint64_t data;
+			} __attribute__((packed)) e = {1, 0};
+			if (syscall(SYS_epoll_ctl, ep, 1 /* EPOLL_CTL_ADD */, dups[j], &e) < 0)
+				return fail_errno(errno);
+		}
+	}
+	sleep_seconds(1.0);
+	return ok();
+}
+
 static int count_fds_now(void)
 {
 	int n = 0;
@@ -2153,6 +2181,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-alloc") == 0) {
 		NEED(3);
 		return fork_children((int)number(a[0]), child_alloc, number(a[1]), number(a[2]));
+	} else if (strcmp(op, "epoll-many") == 0) {
+		NEED(2);
+		return op_epoll_many(number(a[0]), number(a[1]));
 	} else if (strcmp(op, "thread-own-fds") == 0) {
 		return op_thread_own_fds();
 	} else if (strcmp(op, "socketpair-badptr") == 0) {

@@ -474,6 +474,25 @@ BOTH(limits, inotify_queues_are_charged)
 	xrun_free(&o);
 }
 
+/* The fourth review (attacks/thread_files.c, epoll mode): 520 epoll
+ * instances watching 500 fds each held 400 MiB of slab. Each instance is
+ * charged a watch per fd its process may hold. */
+BOTH(limits, epoll_watches_are_charged)
+{
+	struct xspec x = limited(nobody);
+	x.limits.memory_bytes = 64 * MiB;
+	struct run_out plain;
+	plain_probev(&x.s, (const char *const[]){"epoll-many", "520", "500", NULL}, &plain);
+	cr_assert_str_eq(plain.out, "OK\n", "control: %s", describe(&plain));
+	struct xrun o;
+	XPROBE(&x, &o, "epoll-many", "520", "500");
+	xassert_limit(&o, PRAXIS_LIMIT_MEMORY);
+	xrun_free(&o);
+	XPROBE(&x, &o, "epoll-many", "2", "100"); /* what event loops use */
+	xassert_exit(&o, 0, "OK\n");
+	xrun_free(&o);
+}
+
 /* The third review (attacks/sock_semantics.c): socketpair() with a bad sv
  * answered EFAULT but left two fds in the plugin; the kernel leaves none. */
 BOTH(limits, socketpair_with_a_bad_pointer_leaves_no_fd)

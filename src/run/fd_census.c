@@ -55,6 +55,8 @@ static int scan(struct fd_census *c, pid_t pid)
 			 * file, which fdinfo does not name; count each fd (an
 			 * fd dup'ed or inherited is charged twice: the safe side) */
 			r = add(c, ((uint64_t)c->n << 2) | 2);
+		} else if (strcmp(link, "anon_inode:[eventpoll]") == 0) {
+			r = add(c, ((uint64_t)c->n << 2) | 3); /* the same, for epoll */
 		}
 	}
 	closedir(d);
@@ -84,7 +86,8 @@ int fd_census_count(struct fd_census *c, const pid_t *pids, size_t n, struct fd_
 		switch (c->keys[i] & 3) {
 		case 0: out->sockets++; break;
 		case 1: out->pipes++; break;
-		default: out->inotify++; break;
+		case 2: out->inotify++; break;
+		default: out->epoll++; break;
 		}
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +34,12 @@ void relay_init(struct output_relay *r, int dest)
 	if (fstat(dest, &st) < 0)
 		return;
 	r->blocking_ok = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
-	if (S_ISCHR(st.st_mode)) {
+	/* Only a pty slave (majors 136-143) is reopened: opening a device can
+	 * do things (the pty master /dev/ptmx makes a new pty; /dev/tty is
+	 * whatever the controlling terminal is). Other devices get POLLOUT and
+	 * small writes. */
+	unsigned maj = major(st.st_rdev);
+	if (S_ISCHR(st.st_mode) && maj >= 136 && maj <= 143) {
 		/* A terminal refuses RWF_NOWAIT: a file description of our own
 		 * on the same device, non-blocking, takes as much as fits
 		 * (the host's own stays as it is). */
@@ -143,18 +149,28 @@ void relay_write_some(struct output_relay *r)
 		give_up(r, n == 0 ? EIO : errno);
 }
 
-void relay_flush(struct output_relay *r)
+void relay_flush(struct output_relay *r, int cancel_fd)
 {
 	while (r->len) {
-		ssize_t n = write_head(r, true);
-		if (n > 0) {
-			consumed(r, (size_t)n);
-		} else if (n < 0 && errno == EAGAIN) {
-			/* the host's fd is O_NONBLOCK: wait for it */
-			struct pollfd p = {.fd = r->dest, .events = POLLOUT};
-			poll(&p, 1, -1);
-		} else if (n == 0 || errno != EINTR) {
-			give_up(r, n == 0 ? EIO : errno);
+		/* never blocked inside a write: poll, then what fits, so a
+		 * cancellation (the CLI's SIGTERM) is heard while the host's
+		 * reader takes its time */
+		struct pollfd p[2] = {{.fd = r->dest, .events = POLLOUT},
+		                      {.fd = cancel_fd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			give_up(r, errno);
+			break;
 		}
+		if (p[1].revents) {
+			give_up(r, ECANCELED);
+			break;
+		}
+		if (!p[0].revents)
+			continue;
+		ssize_t n = write_head(r, false);
+		if (n > 0)
+			consumed(r, (size_t)n);
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			give_up(r, n == 0 ? EIO : errno);
 	}
 }

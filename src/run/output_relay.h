@@ -31,7 +31,8 @@ bool relay_push(struct output_relay *r, const char *data, size_t n);
 /* Write what the destination takes without waiting (call on POLLOUT). */
 void relay_write_some(struct output_relay *r);
 /* Write everything queued, waiting for the destination: only once the
- * plugin is gone (the host's fd, at the host's pace). */
-void relay_flush(struct output_relay *r);
+ * plugin is gone (the host's fd, at the host's pace), until CANCEL_FD (-1:
+ * none) is readable; what is left then is lost, and counted. */
+void relay_flush(struct output_relay *r, int cancel_fd);
 
 #endif

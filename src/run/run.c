@@ -293,6 +293,7 @@ int praxis_sandbox_run(praxis_sandbox *sb, const praxis_run_opts *opts, praxis_r
 	rs.sock_charge = sb->sock_charge;
 	rs.pipe_charge = sb->pipe_charge;
 	rs.inotify_charge = sb->inotify_charge;
+	rs.epoll_charge = sb->epoll_charge;
 	struct child_plan plan = {
 	    .stdio = {stdio[0], stdio[1], stdio[2]},
 	    .sync_fd = sync[1],

@@ -67,7 +67,7 @@ struct praxis_sandbox {
 	 * supervisor sets SO_SNDBUF/SO_RCVBUF to, and what each socket and
 	 * pipe is charged against the memory limit; 0 without a memory limit. */
 	int sock_buf;
-	uint64_t sock_charge, pipe_charge, inotify_charge;
+	uint64_t sock_charge, pipe_charge, inotify_charge, epoll_charge;
 	struct child_rlimit rlimits[MAX_RLIMITS];
 	size_t n_rlimits;
 	/* A zygote's sandbox (set by zygote.c before its one run): who may
@@ -142,7 +142,7 @@ struct run_state {
 	bool listener_optional; /* wanted only for socket buffers (child.c) */
 	/* what a socket and a pipe take of the memory limit; the last census
 	 * of them (distinct objects), when, and the fds there were then */
-	uint64_t sock_charge, pipe_charge, inotify_charge;
+	uint64_t sock_charge, pipe_charge, inotify_charge, epoll_charge;
 	struct fd_census census;
 	double next_census;
 	uint64_t census_bytes, census_fds;

@@ -263,7 +263,8 @@ static uint64_t pinnable_bytes(struct run_state *rs, const struct tree_usage *u)
 		if (fd_census_count(&rs->census, rs->sampler.queue + 1, rs->sampler.n - 1, &o) ==
 		    0) {
 			rs->census_bytes = o.sockets * rs->sock_charge + o.pipes * rs->pipe_charge +
-			                   o.inotify * rs->inotify_charge;
+			                   o.inotify * rs->inotify_charge +
+			                   o.epoll * rs->epoll_charge;
 			rs->census_fds = u->fds;
 		} else {
 			rs->census_bytes = naive;
@@ -473,7 +474,7 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 			fcntl(rs->out_fd[i], F_SETFL, O_NONBLOCK);
 		for (;;) {
 			if (relaying(rs, i) && !relay_room(&rs->relay[i]))
-				relay_flush(&rs->relay[i]);
+				relay_flush(&rs->relay[i], rs->cancel_fd);
 			if (rs->out_fd[i] < 0 || !handle_output(rs, i))
 				break;
 			struct pollfd p = {.fd = rs->out_fd[i], .events = POLLIN};
@@ -482,7 +483,7 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 		}
 		close_output(rs, i);
 		if (relaying(rs, i))
-			relay_flush(&rs->relay[i]);
+			relay_flush(&rs->relay[i], rs->cancel_fd);
 	}
 	report_lost_output(rs);
 	fill_result(rs, &si, &ru, result);
