@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,14 @@ int audit_file_open(struct audit_file *af, const char *path)
 	 * writes no larger than PIPE_BUF, instead). */
 	if (af->pollable && af->own_fd)
 		fcntl(af->fd, F_SETFL, fcntl(af->fd, F_GETFL) | O_NONBLOCK);
-	if (pthread_create(&af->writer, NULL, writer_main, af) != 0)
+	/* The writer starts with every signal blocked: the CLI's stop signals
+	 * are read from a signalfd, which only works if no thread takes them. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int e = pthread_create(&af->writer, NULL, writer_main, af);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0)
 		return -EAGAIN;
 	af->writer_started = true;
 	return 0;

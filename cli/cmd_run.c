@@ -233,13 +233,14 @@ static void report_audit(json_t *report, const struct audit_file *af)
 static int write_report(FILE *f, const char *path, const praxis_sandbox *sb,
                         const praxis_result *res, const struct audit_file *af)
 {
-	json_t *usage = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I}", "wall_seconds",
+	json_t *usage = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I, s:I}", "wall_seconds",
 				  res->usage.wall_seconds, "user_cpu_seconds",
 				  res->usage.user_cpu_seconds, "system_cpu_seconds",
 				  res->usage.system_cpu_seconds, "peak_memory_bytes",
 				  (json_int_t)res->usage.peak_memory_bytes, "peak_tasks",
 				  (json_int_t)res->usage.peak_tasks, "output_bytes",
-				  (json_int_t)res->usage.output_bytes);
+				  (json_int_t)res->usage.output_bytes, "output_lost_bytes",
+				  (json_int_t)res->output_lost_bytes);
 	json_t *degr = json_array();
 	for (const char *const *d = praxis_sandbox_degradations(sb); *d; d++)
 		json_array_append_new(degr, json_string(*d));
@@ -365,6 +366,11 @@ int cmd_run(int argc, char **argv)
 	if (res.status == PRAXIS_LIMIT)
 		fprintf(stderr, "praxis run: %s limit exceeded: the plugin was stopped\n",
 			praxis_limit_name(res.limit));
+	if (res.output_lost_bytes)
+		fprintf(stderr,
+			"praxis run: %llu bytes of the plugin's output were not delivered (stdout/stderr "
+			"closed, failing, or the run stopped while they lagged)\n",
+			(unsigned long long)res.output_lost_bytes);
 	if (a.audit_path && audit_file_close(&a.audit) < 0) {
 		fprintf(stderr, "praxis run: the audit log %s is incomplete: %s (the plugin's exit status was %d)\n",
 			a.audit_path, audit_file_problem(&a.audit), status);

@@ -489,6 +489,33 @@ PTEST(loss, captured_output_the_host_cannot_keep_is_marked_truncated)
 	             st);
 }
 
+/* The fifth review: SIGTERM to a CLI with --audit killed it outright (the
+ * audit writer thread took the signal), leaving an empty report and no
+ * run.end. Stop signals end the run cleanly, whatever threads exist. */
+PTEST(loss, sigterm_with_an_audit_log_ends_the_run_cleanly)
+{
+	const char *dir = tmpdir_new(false);
+	const char *report = tpath("%s/report.json", dir), *audit = tpath("%s/audit.jsonl", dir);
+	int out = tmp_file(), errf = tmp_file();
+	pid_t pid = cli_start((const char *const[]){"run", "--report", report, "--audit", audit,
+	                                            "--", "/bin/sleep", "10", NULL},
+	                      -1, out, errf);
+	usleep(500000);
+	kill(pid, SIGTERM);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	const char *err = file_text(errf);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
+	          "status 0x%x: the CLI must exit 143 itself, not die of the signal; stderr: %s",
+	          st, err);
+	const char *r = file_get(report);
+	cr_assert(r && strstr(r, "\"status\""), "the report is empty: %s", err);
+	const char *a = file_get(audit);
+	cr_assert(a && strstr(a, "\"run.end\""), "no run.end in the audit log");
+	close(out);
+	close(errf);
+}
+
 /* A reader that never reads must not hold up the run's limits: records
  * queue for the CLI's writer thread while the wall limit ends the plugin on
  * time (before: the supervisor waited up to 2 s inside the callback). */

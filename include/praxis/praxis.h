@@ -274,7 +274,11 @@ typedef struct praxis_result {
 	 * "NAME" to unset; NULL-terminated, or NULL. The host applies them if
 	 * it wants to; the library never touches the host's environment. */
 	char **env_changes;
-	uint64_t reserved[PRAXIS_RESERVED_WORDS]; /* zeroed by the library */
+	/* since 0.x, PRAXIS_OUTPUT_RELAY: bytes of the plugin's output the
+	 * host's fds did not take (closed, failing, or the run cancelled while
+	 * they lagged); also a run.output_lost record */
+	uint64_t output_lost_bytes;
+	uint64_t reserved[PRAXIS_RESERVED_WORDS - 1]; /* zeroed by the library */
 } praxis_result;
 
 /* Free what a result owns (audit log, captured output). */

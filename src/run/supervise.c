@@ -486,6 +486,7 @@ int supervise(struct run_state *rs, praxis_result *result, praxis_error *err)
 			relay_flush(&rs->relay[i], rs->cancel_fd);
 	}
 	report_lost_output(rs);
+	result->output_lost_bytes = rs->relay[0].lost + rs->relay[1].lost;
 	fill_result(rs, &si, &ru, result);
 	tree_sampler_free(&rs->sampler);
 	fd_census_free(&rs->census);
