@@ -1150,6 +1150,38 @@ static int op_epoll_many(long n, long m)
 	return ok();
 }
 
+/* epoll-keys N E F: N epoll instances, each watching E eventfds under each
+ * of F fd numbers (a watch is a (file, fd) pair: dup2 a file onto a number,
+ * add it, close the number, and the watch stays while the file is open):
+ * N x E x F watches with E + F + N fds. Held 1 s. */
+static int op_epoll_keys(long n, long files, long numbers)
+{
+	int *ev = calloc((size_t)files, sizeof(int));
+	for (long i = 0; i < files; i++)
+		if ((ev[i] = (int)syscall(SYS_eventfd2, 0, O_CLOEXEC)) < 0)
+			return fail_errno(errno);
+	int base = 900; /* F numbers above what is open */
+	for (long k = 0; k < n; k++) {
+		int ep = (int)syscall(SYS_epoll_create1, O_CLOEXEC);
+		if (ep < 0)
+			return fail_errno(errno);
+		for (long i = 0; i < files; i++)
+			for (long j = 0; j < numbers; j++) {
+				int num = base - (int)j;
+				struct {
+					uint32_t events;
+					uint64_t data;
+				} __attribute__((packed)) e = {1, 0};
+				if (dup2(ev[i], num) < 0 ||
+				    syscall(SYS_epoll_ctl, ep, 1 /* EPOLL_CTL_ADD */, num, &e) < 0)
+					return fail_errno(errno);
+				close(num);
+			}
+	}
+	sleep_seconds(1.0);
+	return ok();
+}
+
 static int count_fds_now(void)
 {
 	int n = 0;
@@ -2181,6 +2213,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "fork-alloc") == 0) {
 		NEED(3);
 		return fork_children((int)number(a[0]), child_alloc, number(a[1]), number(a[2]));
+	} else if (strcmp(op, "epoll-keys") == 0) {
+		NEED(3);
+		return op_epoll_keys(number(a[0]), number(a[1]), number(a[2]));
 	} else if (strcmp(op, "epoll-many") == 0) {
 		NEED(2);
 		return op_epoll_many(number(a[0]), number(a[1]));

@@ -241,11 +241,11 @@ static void plan_kernel_buffers(praxis_sandbox *sb)
 		fclose(f);
 	}
 	sb->inotify_charge = queued * 512;
-	/* an epoll instance holds a watch (~160 bytes) per fd it watches, at
-	 * most the process's fds (the fourth review: 520 instances watching
-	 * 500 fds each, 400 MiB of slab) */
-	uint64_t fds = sb->limits.max_open_files ? sb->limits.max_open_files : 65536;
-	sb->epoll_charge = fds * 160;
+	/* an epoll instance: its own few KiB here, and each watch it holds
+	 * (~160 bytes, counted from its fdinfo: a watch is a (file, fd) pair,
+	 * so an instance can hold more watches than its process has fds; the
+	 * reviews held 400 MiB of slab in watches) */
+	sb->epoll_charge = 4096;
 }
 
 static void plan_rlimits(praxis_sandbox *sb)

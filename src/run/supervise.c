@@ -249,6 +249,8 @@ static void finish_cgroup(struct run_state *rs)
  * the distinct sockets and pipes are counted (fds shared by fork or dup
  * count once), every 50 ms (up to 250 ms when counting is slow), and
  * scaled by the fds opened since until the next count. */
+#define EPOLL_WATCH_BYTES 160 /* an epitem and its wait-queue entry */
+
 static uint64_t pinnable_bytes(struct run_state *rs, const struct tree_usage *u)
 {
 	uint64_t per_fd = rs->sock_charge > rs->pipe_charge ? rs->sock_charge : rs->pipe_charge;
@@ -260,11 +262,13 @@ static uint64_t pinnable_bytes(struct run_state *rs, const struct tree_usage *u)
 	double now = timespec_seconds_since(&rs->start);
 	if (now >= rs->next_census) {
 		struct fd_objects o;
+		rs->census.watch_cap = limit / EPOLL_WATCH_BYTES + 1;
 		if (fd_census_count(&rs->census, rs->sampler.queue + 1, rs->sampler.n - 1, &o) ==
 		    0) {
 			rs->census_bytes = o.sockets * rs->sock_charge + o.pipes * rs->pipe_charge +
 			                   o.inotify * rs->inotify_charge +
-			                   o.epoll * rs->epoll_charge;
+			                   o.epoll * rs->epoll_charge +
+			                   o.epoll_watches * EPOLL_WATCH_BYTES;
 			rs->census_fds = u->fds;
 		} else {
 			rs->census_bytes = naive;
