@@ -317,6 +317,23 @@ BOTH(limits, cpu_of_short_autoreaped_children_is_counted)
 	short_autoreaped_children(nobody, !nobody && ks.cgroup_v2_accounting);
 }
 
+/* Where the cgroup2 hierarchy is mounted (its root). */
+static const char *cgroup2_root(void)
+{
+	static char root[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	root[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ")) {
+			sscanf(line, "%*s %*s %*s %*s %4095s", root);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return root;
+}
+
 /* As uid 65534 in a cgroup delegated to it (made here, by the root test:
  * the directory and its cgroup.procs/threads/subtree_control chowned,
  * the helper moved in before it drops to 65534). */
@@ -326,18 +343,7 @@ PTEST(limits, cpu_of_short_autoreaped_children_is_counted_in_a_delegated_cgroup)
 	praxis_kernel_probe(&ks);
 	if (!ks.cgroup_v2_accounting)
 		cr_skip_test("root cannot create a cgroup v2 here: delegation not tested");
-	char parent[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192];
-	parent[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ")) {
-			sscanf(line, "%*s %*s %*s %*s %4095s", parent);
-			break;
-		}
-	if (f)
-		fclose(f);
-	const char *dir = tpath("%s/praxis-test-delegated-%d", parent, (int)getpid());
+	const char *dir = tpath("%s/praxis-test-delegated-%d", cgroup2_root(), (int)getpid());
 	cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
 	static const char *const files[] = {"", "/cgroup.procs", "/cgroup.threads",
 	                                    "/cgroup.subtree_control"};
@@ -566,22 +572,6 @@ static char *cgroup_of_host(const char *parent, pid_t host)
 		usleep(10000);
 	}
 	return NULL;
-}
-
-static const char *cgroup2_root(void)
-{
-	static char root[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192];
-	root[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ")) {
-			sscanf(line, "%*s %*s %*s %*s %4095s", root);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return root;
 }
 
 PTEST(limits, a_stopped_host_leaves_no_cgroup)
